@@ -1,0 +1,1 @@
+"""Matplotlib figures (functions return a Figure; library code never calls plt.show)."""

@@ -1,0 +1,26 @@
+"""Counterexamples and test functions: gradient oracles with known constants."""
+
+from .base import FiniteSumProblem, ProblemConstants, StochasticProblem
+from .counterexamples import (
+    OneBigGradient,
+    ReddiCyclic,
+    ReddiStochastic,
+    one_big_gradient,
+    reddi_cyclic,
+    reddi_stochastic,
+)
+from .quadratic import QuadraticFiniteSum, quadratic_finite_sum
+
+__all__ = [
+    "FiniteSumProblem",
+    "OneBigGradient",
+    "ProblemConstants",
+    "QuadraticFiniteSum",
+    "ReddiCyclic",
+    "ReddiStochastic",
+    "StochasticProblem",
+    "one_big_gradient",
+    "quadratic_finite_sum",
+    "reddi_cyclic",
+    "reddi_stochastic",
+]
