@@ -53,7 +53,8 @@ def check_interval(
         rb = "]" if high_closed else ")"
         bad = arr[~(lo_ok & hi_ok & np.isfinite(arr))].ravel()
         raise ValueError(
-            f"{name} must lie in {lb}{low:g}, {high:g}{rb}; got {_show(bad[0] if bad.size else arr)}"
+            f"{name} must lie in {lb}{low:g}, {high:g}{rb}; "
+            f"got {_show(bad[0] if bad.size else arr)}"
         )
     return value
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_interval
 from .._arrays import array_namespace
+from .._validate import check_choice, check_int, check_interval
 
 __all__ = ["EMAState", "ModelEMA", "ema_weights", "model_ema", "tau_probabilities"]
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .._arrays import array_namespace
 from .._validate import (
     as_hyperparameter,
     check_choice,
     check_interval,
     check_positive,
 )
-from .._arrays import array_namespace
 
 __all__ = [
     "Adam",
@@ -137,7 +137,8 @@ class Adam:
 
         m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
         v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \\
-        x_{t+1} &= x_t - \eta_t \, \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+        x_{t+1} &= x_t - \eta_t \,
+            \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}
         \quad\text{(bias correction)}, \qquad
         x_{t+1} = x_t - \eta_t \frac{m_t}{\sqrt{v_t} + \epsilon} \quad\text{(without)}.
 
@@ -429,7 +430,8 @@ def amsgrad(
 def rmsprop(lr: Any = 1e-2, beta2: Any = 0.99, eps: Any = 1e-8) -> Adam:
     r"""RMSProp: Adam with :math:`\beta_1 = 0` and no bias correction.
 
-    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\; x_{t+1} = x_t - \eta_t g_t/(\sqrt{v_t}+\epsilon)`
+    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`,
+    :math:`x_{t+1} = x_t - \eta_t g_t/(\sqrt{v_t}+\epsilon)`
     (``torch.optim.RMSprop`` with ``alpha=beta2``).
     """
     return Adam(lr, 0.0, beta2, eps, False, None, name="rmsprop")

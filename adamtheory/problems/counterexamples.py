@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validate import check_int, check_positive
 from .._arrays import array_namespace
+from .._validate import check_int, check_positive
 from .base import ProblemConstants
 
 __all__ = ["OneBigGradient", "ReddiCyclic", "ReddiStochastic", "one_big_gradient",
@@ -23,7 +23,8 @@ __all__ = ["OneBigGradient", "ReddiCyclic", "ReddiStochastic", "one_big_gradient
 
 def _check_x(x: Any) -> None:
     if getattr(x, "ndim", None) != 2 or x.shape[1] != 1:
-        raise ValueError(f"x must have shape (B, 1) for a 1-D problem; got {getattr(x, 'shape', x)}")
+        shape = getattr(x, "shape", x)
+        raise ValueError(f"x must have shape (B, 1) for a 1-D problem; got {shape}")
 
 
 @dataclass(frozen=True)
