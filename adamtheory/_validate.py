@@ -25,6 +25,8 @@ def _to_host(value: Any) -> np.ndarray:
     """Return ``value`` as a host NumPy float array (CuPy arrays are copied once)."""
     if hasattr(value, "get") and type(value).__module__.startswith("cupy"):
         value = value.get()
+    if isinstance(value, (str, bytes)):  # NumPy would silently parse "0.1"
+        raise TypeError(f"expected a real number or array, got {type(value).__name__}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -92,8 +94,8 @@ def as_hyperparameter(name: str, value: Any) -> float | np.ndarray:
     Arrays are per-trajectory values. A 1-D array of length ``B`` is reshaped to ``(B, 1)`` so
     it broadcasts against states of shape ``(B, d)``; 2-D arrays are used as given.
     """
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a real number or array, got bool")
+    if isinstance(value, (bool, str, bytes)):
+        raise TypeError(f"{name} must be a real number or array, got {type(value).__name__}")
     if isinstance(value, numbers.Real):
         return float(value)
     if type(value).__module__.startswith("cupy"):

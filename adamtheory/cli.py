@@ -48,7 +48,7 @@ def _truncate(text: str, width: int) -> str:
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(_truncate(c, w).ljust(w) for c, w in zip(cells, widths, strict=True))
+    return "  ".join(_truncate(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:

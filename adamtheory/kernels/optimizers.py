@@ -143,7 +143,10 @@ class Adam:
         x_{t+1} = x_t - \eta_t \frac{m_t}{\sqrt{v_t} + \epsilon} \quad\text{(without)}.
 
     With ``bias_correction=True, eps=1e-8`` this is ``torch.optim.Adam`` and ``optax.adam``.
-    ``eps=0`` is allowed; then :math:`m/\sqrt{v} := 0` where :math:`v = 0`.
+    ``eps=0`` is allowed; then :math:`m/\sqrt{v} := 0` where :math:`v = 0`. With ``eps=0`` the
+    direction is invariant to a positive rescaling of all gradients; in float64 this holds while
+    :math:`g^2` and :math:`v` stay normal numbers (no underflow to denormals or 0, no overflow:
+    roughly :math:`|g|` in 1e-154..1e154), as in PyTorch and Optax, whose semantics are kept.
 
     AMSGrad variants: ``"torch"`` keeps :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` and
     bias-corrects after; ``"optax"`` takes the maximum of :math:`\hat v_t`; ``"paper"`` is

@@ -1,0 +1,7 @@
+"""``python -m adamtheory`` = the ``adamtheory`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
