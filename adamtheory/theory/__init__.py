@@ -3,6 +3,6 @@
 This package never imports :mod:`adamtheory.kernels`.
 """
 
-from . import ema, ftrl
+from . import colour_ball, divergence, ema, ftrl, reddi
 
-__all__ = ["ema", "ftrl"]
+__all__ = ["colour_ball", "divergence", "ema", "ftrl", "reddi"]

@@ -1,0 +1,433 @@
+"""Claims from Zhang, Chen, Shi, Sun & Luo 2022 (Z22), "Adam can converge without any
+modification on update rules", its 2026 rewrite, and the accompanying talk (THEORY.md §3)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from ..kernels import adam, run
+from ..kernels.counterexample import CONVERGED, DIVERGED, UNDECIDED, ChainConfig, SweepConfig
+from ..kernels.sweeps import divergence_sweep, drift_estimate, region_area
+from ..problems import one_big_gradient
+from ..theory import colour_ball, divergence
+from .base import Claim, Context, Outcome
+from .rules import fitted_slope, identity_verdict
+
+CYC_TOLERANCE = 1e-10
+MARGIN = 0.2  # drift margin below which K epochs cannot decide (rho = 0.2 in the sweep rule)
+
+
+def ratio(n: int, a: float) -> float:
+    """r = c/a with c = 1 + (n-1)a."""
+    return (1.0 + (n - 1) * a) / a
+
+
+def _a_values(n: int) -> tuple[float, float]:
+    return 1.0, 1.0 / (n - 1) ** 2
+
+
+def _seed(ctx: Context, *key: int) -> int:
+    return int(ctx.rng(*key).integers(0, 2**31))
+
+
+# ----------------------------------------------------------------------------- Z-CYC
+
+
+def _cyc(ctx: Context, sampling: str) -> Outcome:
+    residuals = divergence.fixed_point_residuals()
+    symbolic_ok = all(sp.simplify(res) == 0 for res in residuals)
+    ns = (3, 10) if ctx.profile == "quick" else (3, 10, 50)
+    b1 = np.linspace(0.0, 0.95, 8)
+    b2 = np.linspace(0.0, 0.99, 8)
+    g1, g2 = np.meshgrid(b1, b2, indexing="ij")
+    worst, points = 0.0, 0
+    for n in ns:
+        burn = math.ceil(math.log(1e-16) / (n * math.log(0.99)))  # 0.99^(n·burn) < 1e-16
+        for a in _a_values(n):
+            r = ratio(n, a)
+            est = drift_estimate(b1, b2, ChainConfig(n, r, sampling=sampling, burn_in=burn,
+                                                     epochs=20, chains=2,
+                                                     seed=_seed(ctx, n)))
+            mu = divergence.cyclic_drift(g1, g2, n, r)
+            err = np.abs(est.drift.values - mu) / np.maximum(1.0, np.abs(mu))
+            worst = max(worst, float(err.max()))
+            points += mu.size
+    verdict = identity_verdict(worst, CYC_TOLERANCE) if symbolic_ok else "fail"
+    return Outcome(
+        verdict,
+        predicted=f"mu_cyc closed form (SymPy, fixed point exact) = simulated drift "
+                  f"(<= {CYC_TOLERANCE:g})",
+        measured=f"max rel. error {worst:.1e} over {points} points ({sampling} chain); "
+                 f"fixed-point residuals {'0' if symbolic_ok else 'NONZERO'}",
+        values={"max_error": worst, "points": points, "symbolic_ok": symbolic_ok},
+    )
+
+
+# ----------------------------------------------------------------------------- Z-SIGN
+
+
+def _sign(ctx: Context, offset: int) -> Outcome:
+    n_sym = divergence.n
+    derived = divergence.drift_at_zero()
+    symbolic_ok = sp.simplify(derived - (2 - n_sym)) == 0
+    rows, worst, worst_iid = [], 0.0, 0.0
+    ok = symbolic_ok
+    for n in (2, 3, 5, 10):
+        predicted = 2 - n + offset
+        for sampling in ("shuffle", "iid", "cyclic"):
+            # shuffle and cyclic see exactly one big gradient per epoch (exact 2 - n); iid sees
+            # a random number of them, so 2 - n holds in expectation (checked with a 95% CI)
+            est = drift_estimate([0.0], [0.0], ChainConfig(
+                n, float(n), sampling=sampling, burn_in=1,
+                epochs=50 if sampling != "iid" else 4000, chains=8, seed=_seed(ctx, n)))
+            err = abs(float(est.drift.values[0, 0]) - predicted)
+            if sampling == "iid":
+                worst_iid = max(worst_iid, err / max(float(est.half_width.values[0, 0]), 1e-12))
+            else:
+                worst = max(worst, err)
+        sweep = divergence_sweep([0.0], [0.0], SweepConfig(n=n, epochs=400, seed=_seed(ctx, 7)),
+                                 replicates=4)
+        status = sweep.status.values.ravel()
+        diverged = bool(np.all(status == DIVERGED))
+        never = bool(np.all(status != DIVERGED))
+        rows.append((n, diverged))
+        ok &= diverged if predicted < 0 else never
+    ok &= worst <= 1e-12 and worst_iid <= 1.0
+    return Outcome(
+        "pass" if ok else "fail",
+        predicted=f"mu(0,0) = 2 - n{'' if not offset else f' + {offset}'} (SymPy: {derived}); "
+                  "sign-SGD diverges iff n >= 3",
+        measured=(f"shuffle/cyclic max |drift - prediction| = {worst:.1e}; iid |error|/CI = "
+                  f"{worst_iid:.2f}; diverged: " + ", ".join(f"n={n}: {d}" for n, d in rows)),
+        values={"max_error": worst, "iid_error_over_ci": worst_iid, "diverged": dict(rows),
+                "symbolic_ok": symbolic_ok},
+    )
+
+
+# ----------------------------------------------------------------------------- Z-DRIFT
+
+
+_DRIFT_SIZES = {"quick": (10, 14, 1200, (10,)), "full": (10, 40, 3000, (10, 50))}
+
+
+def _drift_grid(ctx: Context):
+    _, size, epochs, ns = _DRIFT_SIZES[ctx.profile]
+    b1 = np.linspace(0.0, 0.95, size)
+    b2 = 1.0 - np.logspace(0.0, -3.5, size)
+    b2[0] = 0.0
+    return b1, b2, epochs, ns
+
+
+def _predicted_drift(ctx: Context, b1, b2, n, a, sampling):
+    if sampling == "cyclic":
+        g1, g2 = np.meshgrid(b1, b2, indexing="ij")
+        mu = divergence.cyclic_drift(g1, g2, n, ratio(n, a))
+        return mu, np.zeros_like(mu)
+    est = drift_estimate(b1, b2, ChainConfig(n, ratio(n, a), sampling=sampling, burn_in=150,
+                                             epochs=150 if sampling == "shuffle" else 600,
+                                             chains=8, seed=_seed(ctx, n, 1)))
+    return est.drift.values, est.half_width.values
+
+
+def _drift(ctx: Context, predictor: str) -> Outcome:
+    b1, b2, epochs, ns = _drift_grid(ctx)
+    g1, g2 = np.meshgrid(b1, b2, indexing="ij")
+    rows, agree_all, ratio_errs = [], [], []
+    ok = True
+    for n in ns:
+        for a in _a_values(n):
+            for sampling in ("shuffle", "iid", "cyclic"):
+                mu, hw = _predicted_drift(ctx, b1, b2, n, a, sampling)
+                cfg = SweepConfig(n=n, a=a, epochs=epochs, sampling=sampling,
+                                  seed=_seed(ctx, n, 2))
+                sweep = divergence_sweep(b1, b2, cfg)
+                status = sweep.status.values[..., 0]
+                # The drift criterion is asserted where Adam's step is bounded, beta1 < sqrt(beta2)
+                # (R18's and Z22's setting); at beta1 >= sqrt(beta2) |m/sqrt(v)| is unbounded
+                # and a linear-region average does not control the dynamics near x*.
+                outside = (np.abs(mu) > hw + MARGIN) & (g1 < np.sqrt(g2))
+                if predictor == "drift":
+                    predicted = np.where(mu < 0, DIVERGED, CONVERGED)
+                else:  # R18's rule of thumb: divergence iff beta1 < sqrt(beta2)
+                    predicted = np.where(g1 < np.sqrt(g2), DIVERGED, CONVERGED)
+                decided = outside & (status != UNDECIDED)
+                agree = float(np.mean(status[decided] == predicted[decided]))
+                undecided = float(np.mean(status[outside] == UNDECIDED))
+                # displacement law on clearly diverging points still in the linear region
+                half = np.arange(epochs // 2 + 1, epochs + 1)
+                mass = float(np.sum(cfg.lr / np.sqrt(half)))
+                lin = outside & (mu < -MARGIN) & (sweep.x_half.values[..., 0] >= -1.0)
+                disp = sweep.x_final.values[..., 0] - sweep.x_half.values[..., 0]
+                ratios = disp[lin] / (-mu[lin] * mass)
+                median = float(np.median(ratios)) if ratios.size else float("nan")
+                frac10 = float(np.mean(np.abs(ratios - 1) <= 0.10)) if ratios.size else float("nan")
+                ratio_errs.extend(np.abs(ratios - 1).tolist())
+                rows.append((n, a, sampling, agree, undecided, int(outside.sum()), median, frac10))
+                agree_all.append(agree)
+                ok &= (agree >= 0.99 and undecided <= 0.10
+                       and (not ratios.size or abs(median - 1) <= 0.10))
+    worst = min(rows, key=lambda r: r[3])
+    medians = [r[6] for r in rows if np.isfinite(r[6])] or [float("nan")]
+    return Outcome(
+        "pass" if ok else "fail",
+        predicted=("sign(mu) gives the behaviour on >= 99% of decided points with |mu| > CI + "
+                   f"{MARGIN} and beta1 < sqrt(beta2); displacement = -mu·sum(eta_k) within 10%"),
+        measured=(f"min agreement {worst[3]:.4f} (n={worst[0]}, a={worst[1]:.3g}, {worst[2]}); "
+                  f"max undecided {max(r[4] for r in rows):.3f}; median displacement ratio "
+                  f"{min(medians):.3f}..{max(medians):.3f}; "
+                  f"within 10% on {np.mean(np.asarray(ratio_errs) <= 0.1):.2f} of "
+                  f"{len(ratio_errs)} points"),
+        values={"rows": [dict(zip(("n", "a", "sampling", "agreement", "undecided", "points",
+                                   "median_displacement_ratio", "fraction_within_10pct"), r,
+                                  strict=True))
+                         for r in rows], "predictor": predictor},
+    )
+
+
+# ----------------------------------------------------------------------------- Z-ALLDIV
+
+
+def _alldiv(ctx: Context, want_negative: bool) -> Outcome:
+    # Far below -2 so that no early transient (unit sign steps) jumps across x* = -2, and off
+    # the integer lattice so that unit steps cannot land exactly on the fixed point x* = -2.
+    n, epochs, x0 = 10, 400 if ctx.profile == "quick" else 2000, -12.618
+    b1 = np.linspace(0.0, 0.9, 6)
+    b2 = np.array([0.0, 0.3, 0.6, 0.9, 0.99, 0.999])
+    mu = drift_estimate(b1, b2, ChainConfig(n, float(n), burn_in=100, epochs=200, chains=8,
+                                            seed=_seed(ctx, 3)))
+    g1, g2 = np.meshgrid(b1, b2, indexing="ij")
+    bounded = g1 < np.sqrt(g2)  # Adam's step is bounded (see Z-DRIFT)
+    chosen = ((mu.ci_high.values < -0.5) if want_negative else (mu.ci_low.values > 0.2))
+    idx = np.argwhere(chosen & bounded)
+    if idx.size == 0:
+        return Outcome("inconclusive", "", "no grid point with a clear drift sign")
+    p1 = b1[idx[:, 0]]
+    p2 = b2[idx[:, 1]]
+    ds = run(one_big_gradient(n), adam(1.0, p1, p2, eps=0.0), epochs=epochs, x0=[x0],
+             schedule="inv_sqrt_epoch", record=n * (epochs // 8), seed=_seed(ctx, 4),
+             backend="numpy")
+    x = ds.x.values[..., 0][:, 2:]  # from epoch K/4 on
+    grad = ds.grad_norm.values[:, 2:]
+    f = ds.f.values[:, 2:]
+    bound = abs(x0 + 2) + 1 + 0.2 * math.sqrt(epochs)
+    growing = (np.all(np.diff(np.abs(x + 2), axis=1) > 0, axis=1)
+               & np.all(np.diff(grad, axis=1) > 0, axis=1)
+               & np.all(np.diff(f, axis=1) > 0, axis=1)
+               & (np.abs(x[:, -1] + 2) > bound) & (x[:, -1] < x0))
+    frac = float(np.mean(growing))
+    return Outcome(
+        "pass" if frac == 1.0 else "fail",
+        predicted=f"from x0 = {x0} with mu < 0: x -> -inf, |grad f| = |x+2|/n -> inf, f -> inf",
+        measured=(f"{growing.sum()}/{growing.size} points with |x+2|, |grad f| and f strictly "
+                  f"increasing over the last 3/4 and x_K < x0; median x_K = "
+                  f"{np.median(x[:, -1]):.1f}"),
+        values={"fraction": frac, "points": int(growing.size),
+                "x_final": x[:, -1].tolist()},
+    )
+
+
+# ----------------------------------------------------------------------------- Z-GROW
+
+
+def _grow(ctx: Context, exponent: float) -> Outcome:
+    ns = (10, 20, 50, 100)
+    size, epochs = (16, 300) if ctx.profile == "quick" else (48, 1000)
+    b1 = np.linspace(0.0, 0.95, size)
+    b2 = np.linspace(0.0, 0.999, size)
+    areas, gaps = [], []
+    for n in ns:
+        sweep = divergence_sweep(b1, b2, SweepConfig(n=n, epochs=epochs, seed=_seed(ctx, n)))
+        areas.append(region_area(sweep.status))
+        # boundary at beta1 = 0 from the simulated shuffle drift on a fine log grid
+        one_minus = np.logspace(-0.5, -5.5, 120)
+        est = drift_estimate([0.0], 1.0 - one_minus,
+                             ChainConfig(n, float(n), burn_in=120, epochs=120, chains=6,
+                                         seed=_seed(ctx, n, 5)))
+        neg = np.nonzero(est.drift.values[0] < 0)[0]
+        gaps.append(float(one_minus[neg[-1]]) if neg.size else float("nan"))
+    slope, lo, hi = fitted_slope(ns, gaps, rng=ctx.rng(9))
+    increasing = all(b > a for a, b in zip(areas, areas[1:], strict=False))
+    ok = increasing and lo > -exponent
+    return Outcome(
+        "pass" if ok else "fail",
+        predicted=(f"region area increases with n; 1 - beta2*(0) decays no faster than "
+                   f"n^-{exponent:g} (so the exact boundary lies below the sufficient "
+                   f"threshold 1 - O(n^-{exponent:g}))"),
+        measured=(f"areas {', '.join(f'{a:.3f}' for a in areas)} for n = {ns}; 1-beta2* = "
+                  f"{', '.join(f'{g:.2e}' for g in gaps)}; slope {slope:.2f} "
+                  f"[{lo:.2f}, {hi:.2f}] (thresholds n^-3.5, n^-5)"),
+        values={"n": list(ns), "areas": areas, "one_minus_beta2_star": gaps,
+                "slope": slope, "slope_ci": [lo, hi], "exponent": exponent},
+    )
+
+
+# ----------------------------------------------------------------------------- Z-CONV
+
+
+def _conv(ctx: Context, beta2: float) -> Outcome:
+    n, seeds = 10, 16
+    epochs = 3000 if ctx.profile == "quick" else 30000
+    ds = run(one_big_gradient(n), adam(1.0, 0.9, beta2, eps=0.0), epochs=epochs,
+             schedule="inv_sqrt_epoch", record=n, trajectories=seeds, seed=_seed(ctx, 6),
+             backend="numpy")
+    grad = ds.grad_norm.values  # (seeds, epochs + 1) at epoch ends
+    running_min = np.minimum.accumulate(grad, axis=1).mean(axis=0)
+    # float64 resolution of |grad f| = |x+2|/n near x* = -2
+    resolution = 4 * np.finfo(float).eps * 2 / n
+    ks = np.unique(np.logspace(1, math.log10(epochs), 16).astype(int))
+    resolved = ks[running_min[ks] > resolution]
+    reached = int(np.argmax(running_min <= resolution)) if running_min[-1] <= resolution else -1
+    if resolved.size >= 4 and resolved[-1] / resolved[0] >= 10:
+        slope, lo, hi = fitted_slope(resolved, running_min[resolved], rng=ctx.rng(8))
+    else:
+        slope = lo = hi = float("nan")
+    ok = (np.isfinite(hi) and hi <= -0.25) or reached > 0
+    fit = (f"slope {slope:.3f} [{lo:.3f}, {hi:.3f}] over epochs {resolved[0]}..{resolved[-1]}"
+           if np.isfinite(slope) else "too few resolved points for a fit")
+    return Outcome(
+        "pass" if ok else "fail",
+        predicted=("D0 = 0: min_k |grad f(x_k)| -> 0 at least as fast as T^(-1/4) (fitted slope "
+                   "<= -1/4, or float64 resolution reached: faster than any power)"),
+        measured=(f"{fit}; float64 resolution "
+                  + (f"reached at epoch {reached}" if reached > 0 else "not reached")
+                  + f"; beta1=0.9, beta2={beta2}, {seeds} seeds"),
+        values={"slope": slope, "ci": [lo, hi], "beta2": beta2, "epochs": epochs,
+                "resolution_epoch": reached},
+    )
+
+
+# ----------------------------------------------------------------------------- CB-A1
+
+
+def _colour(ctx: Context, perturb: bool) -> Outcome:
+    beta = colour_ball.beta
+    ks = (1, 2, 3, 4, 5) if ctx.profile == "quick" else (1, 2, 3, 4, 5, 6)
+    mismatches = []
+    for k in ks:
+        stated = colour_ball.lemma_a1(k) * (-1 if perturb else 1)
+        if sp.simplify(colour_ball.enumerated_gap(2, k) - stated) != 0:
+            mismatches.append(("n=2", k))
+    general = colour_ball.closed_form_gap()
+    n_s, k_s = sp.Symbol("n", positive=True, integer=True), sp.Symbol("k", positive=True,
+                                                                      integer=True)
+    for n, k in ((2, 2), (3, 1), (3, 2), (4, 1), (4, 2)):
+        c = colour_ball.labels(n)
+        closed = general.subs({n_s: n, k_s: k, sp.Symbol("cbar"): sum(c) / n})
+        if perturb:
+            closed = closed * beta
+        if sp.simplify(closed - colour_ball.enumerated_gap(n, k)) != 0:
+            mismatches.append((f"n={n}", k))
+    checked = len(ks) + 5
+    return Outcome(
+        "pass" if not mismatches else "fail",
+        predicted="E[sum m - sum f] = -beta^(2k-1)(c0+c1)/2 (n = 2); general-n closed form",
+        measured=(f"exact enumeration agrees in {checked - len(mismatches)}/{checked} cases"
+                  + (f"; mismatches {mismatches}" if mismatches else "")),
+        values={"mismatches": [list(m) for m in mismatches], "cases": checked},
+    )
+
+
+CLAIMS = (
+    Claim(
+        id="Z-CYC",
+        title="Cyclic drift closed form = simulated cyclic drift",
+        statement=("The periodic stationary (m, v) of the cyclic chain gives mu_cyc = "
+                   "sum_j m_j/sqrt(v_j) (derived in SymPy); it equals the drift of the "
+                   "simulated chain."),
+        source="THEORY.md §3.2 (derived from Zhang et al. 2022's counterexample)",
+        provenance="derived",
+        rule=f"pass iff the SymPy fixed-point residuals are 0 and max rel. error <= "
+             f"{CYC_TOLERANCE:g}",
+        control_description="compare with the simulated *shuffle* chain (wrong sampling)",
+        check=lambda ctx: _cyc(ctx, "cyclic"),
+        control=lambda ctx: _cyc(ctx, "shuffle"),
+    ),
+    Claim(
+        id="Z-SIGN",
+        title="mu(0,0) = 2 - n: sign-SGD diverges iff n >= 3",
+        statement=("At beta1 = beta2 = 0 Adam is sign descent; the drift is 2 - n for every "
+                   "sampling, so it diverges iff n >= 3."),
+        source="Zhang et al. 2022 (remark on sign-SGD); THEORY.md §3.2",
+        provenance="derived",
+        rule="pass iff SymPy's limit is 2 - n, simulated shuffle/cyclic drifts equal it to "
+             "1e-12 and iid drifts contain it in their 95% CI for n in {2,3,5,10}, and direct "
+             "runs diverge exactly for n >= 3",
+        control_description="prediction 2 - n + 1 (perturbed constant)",
+        check=lambda ctx: _sign(ctx, 0),
+        control=lambda ctx: _sign(ctx, 1),
+    ),
+    Claim(
+        id="Z-DRIFT",
+        title="The drift's sign predicts divergence on the (beta1, beta2) grid",
+        statement=("For shuffle, iid and cyclic sampling and a = 1 and a = 1/(n-1)², the sign "
+                   "of mu predicts whether full Adam runs diverge or converge, and the "
+                   "displacement over the second half follows -mu·sum eta_k."),
+        source="Zhang et al. 2022 Thm 2 region; THEORY.md §3.2",
+        provenance="derived",
+        rule=("pass iff on every (n, a, sampling) the decided points with beta1 < sqrt(beta2) "
+              f"and |mu| > CI half-width + {MARGIN} agree with sign(mu) on >= 99%, at most 10% "
+              "of them are undecided, and the median of displacement / (-mu·sum eta_k) over "
+              "diverging linear-region points is within 10% of 1 (iid: unbiased, noisy per "
+              "point)"),
+        control_description="predict with R18's rule 'diverges iff beta1 < sqrt(beta2)'",
+        check=lambda ctx: _drift(ctx, "drift"),
+        control=lambda ctx: _drift(ctx, "r18"),
+    ),
+    Claim(
+        id="Z-ALLDIV",
+        title="Inside the region, iterates, gradients and f all diverge (x0 < -2)",
+        statement="From x0 < -2 with mu < 0: x -> -inf, |grad f| -> inf and f -> inf.",
+        source="Zhang et al. 2022, divergence theorem statement",
+        provenance="primary",
+        rule=("pass iff at every grid point with beta1 < sqrt(beta2) whose drift CI lies below "
+              "-0.5, |x+2|, |grad f| and f increase strictly over the last 3/4 of the run and "
+              "x ends below x0 outside the sqrt(k) ball"),
+        control_description="points whose drift CI lies above +0.2 (outside the region)",
+        check=lambda ctx: _alldiv(ctx, True),
+        control=lambda ctx: _alldiv(ctx, False),
+    ),
+    Claim(
+        id="Z-GROW",
+        title="The divergence region grows with n; its edge vs the sufficient thresholds",
+        statement=("The measured region's area increases over n in {10, 20, 50, 100}; the "
+                   "fitted scaling of 1 - beta2*(beta1 = 0) is compared with the sufficient "
+                   "convergence thresholds 1 - O(n^-3.5) (2022) and 1 - O(n^-5) (2026)."),
+        source="Zhang et al. 2022 Thms 1-2 (regions drawn for n = 10, 50, 100), 2026 rewrite",
+        provenance="secondary",
+        rule=("pass iff the areas increase strictly and the lower end of the bootstrap interval "
+              "of the slope of log(1 - beta2*) vs log n exceeds -3.5"),
+        control_description="the same test against the exponent 1 (too strong a threshold)",
+        check=lambda ctx: _grow(ctx, 3.5),
+        control=lambda ctx: _grow(ctx, 1.0),
+    ),
+    Claim(
+        id="Z-CONV",
+        title="Convergence side, D0 = 0: min_k |grad f| decays",
+        statement=("For beta1 < sqrt(beta2) with beta2 large (mu > 0), eta_k = eta/sqrt(k): "
+                   "min_k |grad f(x_k)| -> 0 at least as fast as the theorem's T^(-1/4)."),
+        source="Zhang et al. 2022 Thm 1 / thesis Thm 2.2",
+        provenance="secondary",
+        rule=("pass iff the upper end of the bootstrap interval of the log-log slope of the mean "
+              "running minimum (fitted where it exceeds float64 resolution) is <= -1/4, or the "
+              "minimum reaches float64 resolution within the run"),
+        control_description="beta2 = 0.5, inside the divergence region (mu < 0)",
+        check=lambda ctx: _conv(ctx, 0.999),
+        control=lambda ctx: _conv(ctx, 0.5),
+    ),
+    Claim(
+        id="CB-A1",
+        title="Colour-ball lemma by exact enumeration (and its n-ball generalisation)",
+        statement=("With two balls drawn without replacement each epoch, "
+                   "E[m0 + m1 - f0 - f1] = -beta^(2k-1)(c0+c1)/2; for n balls the gap follows "
+                   "from linearity."),
+        source="Zhang, talk 'Converge or diverge? A story of Adam', Lemma A.1",
+        provenance="derived",
+        rule="pass iff exact rational enumeration over all orders equals the stated forms",
+        control_description="the slide's variant with the opposite sign",
+        check=lambda ctx: _colour(ctx, False),
+        control=lambda ctx: _colour(ctx, True),
+    ),
+)

@@ -1,0 +1,203 @@
+"""Labelled (β1, β2) sweeps on the one-big-gradient counterexample and drift estimates.
+
+:func:`divergence_sweep` runs full Adam trajectories over a grid (chunked, so memory stays
+bounded for 10^7 trajectories) and returns an ``xarray.Dataset`` of per-trajectory summaries and
+classifications. :func:`drift_estimate` simulates only the (m, v) chain and returns the drift μ
+with a 95% confidence interval per grid point.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from scipy import stats
+
+from .._validate import check_choice, check_int, check_interval
+from .counterexample import (
+    CONVERGED,
+    DIVERGED,
+    UNDECIDED,
+    ChainConfig,
+    SweepConfig,
+    drift_chain_reference,
+    sweep_reference,
+)
+from .runner import environment
+from .sampling import trajectory_keys
+
+__all__ = ["SWEEP_BACKENDS", "divergence_sweep", "drift_estimate", "region_area"]
+
+SWEEP_BACKENDS = ("auto", "numpy", "numba", "cupy")
+
+
+def _select(backend: str) -> str:
+    check_choice("backend", backend, SWEEP_BACKENDS)
+    if backend == "cupy":
+        warnings.warn("backend='cupy': no CUDA sweep kernel in this version; using the Numba "
+                      "CPU kernel (identical results).", RuntimeWarning, stacklevel=3)
+        return "numba"
+    return "numba" if backend == "auto" else backend
+
+
+def _axis(name: str, values: Any) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    if arr.ndim != 1 or arr.size < 1:
+        raise ValueError(f"{name} must be a non-empty 1-D array of grid values")
+    check_interval(name, arr, 0.0, 1.0)
+    return arr
+
+
+def divergence_sweep(
+    beta1: Any,
+    beta2: Any,
+    config: SweepConfig,
+    *,
+    replicates: int = 1,
+    backend: str = "auto",
+    chunk_size: int = 1 << 18,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Run Adam on the counterexample at every (β1, β2) grid point.
+
+    Parameters
+    ----------
+    beta1, beta2 : 1-D array_like
+        Grid axes in [0, 1); the sweep covers their outer product.
+    config : SweepConfig
+        Problem, schedule, sampling, ε, bias correction, x0, classification constants, seed.
+    replicates : int
+        Independent trajectories per grid point (different sampling streams).
+    backend : {"auto", "numpy", "numba", "cupy"}
+        ``"numpy"`` is the vectorised reference; ``"numba"`` (and ``"auto"``) the fused CPU
+        kernel with identical results. ``"cupy"`` falls back to Numba with a warning.
+    chunk_size : int
+        Trajectories per chunk; memory is O(chunk_size), ids are global so chunking does not
+        change any number.
+    progress : bool
+        tqdm bar over chunks.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``beta1``, ``beta2``, ``replicate``; ``status`` (1 diverged, 0 undecided,
+        -1 converged; see :mod:`adamtheory.kernels.counterexample`), ``diverged_at`` (epoch),
+        ``x_final``, ``x_half``, ``max_abs_x``, ``min_grad_norm``; attrs record the config,
+        backend and versions.
+    """
+    if not isinstance(config, SweepConfig):
+        raise TypeError("config must be a SweepConfig")
+    b1_axis, b2_axis = _axis("beta1", beta1), _axis("beta2", beta2)
+    replicates = check_int("replicates", replicates, minimum=1)
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    used = _select(backend)
+    if used == "numba":
+        from .fused import sweep_numba as kernel
+    else:
+        kernel = sweep_reference
+    g1, g2, _ = np.meshgrid(b1_axis, b2_axis, np.arange(replicates), indexing="ij")
+    flat1, flat2 = g1.ravel(), g2.ravel()
+    total = flat1.size
+    results: dict[str, list[np.ndarray]] = {}
+    starts = range(0, total, chunk_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=f"sweep n={config.n}", unit="chunk")
+    for start in starts:
+        stop = min(start + chunk_size, total)
+        keys = trajectory_keys(config.seed, np.arange(start, stop))
+        out = kernel(flat1[start:stop], flat2[start:stop], config, keys)
+        for name, arr in out.items():
+            results.setdefault(name, []).append(arr)
+    shape = g1.shape
+    dims = ("beta1", "beta2", "replicate")
+    data = {name: (dims, np.concatenate(parts).reshape(shape)) for name, parts in
+            results.items()}
+    return xr.Dataset(
+        data,
+        coords={"beta1": b1_axis, "beta2": b2_axis, "replicate": np.arange(replicates)},
+        attrs={
+            "config": json.dumps(config.as_dict()),
+            "backend": used,
+            "backend_requested": backend,
+            "status_codes": json.dumps({"diverged": DIVERGED, "undecided": UNDECIDED,
+                                        "converged": CONVERGED}),
+            "environment": json.dumps(environment("numba" if used == "numba" else "numpy")),
+        },
+    )
+
+
+def drift_estimate(
+    beta1: Any,
+    beta2: Any,
+    config: ChainConfig,
+    *,
+    backend: str = "auto",
+    chunk_size: int = 1 << 16,
+    confidence: float = 0.95,
+) -> xr.Dataset:
+    r"""Simulated drift μ(β1, β2) with a confidence interval, for ``shuffle``/``iid``/``cyclic``.
+
+    ``config.chains`` independent chains per point each give a per-epoch average of
+    :math:`\sum_{i<n} m/\sqrt v` after ``burn_in`` epochs; the interval is Student-t over the
+    chain means (independent by construction).
+
+    Returns a Dataset over the (``beta1``, ``beta2``) outer product with ``drift``,
+    ``ci_low``, ``ci_high``, ``half_width``.
+    """
+    if not isinstance(config, ChainConfig):
+        raise TypeError("config must be a ChainConfig")
+    check_interval("confidence", confidence, 0.0, 1.0, low_closed=False)
+    b1_axis, b2_axis = _axis("beta1", beta1), _axis("beta2", beta2)
+    used = _select(backend)
+    if used == "numba":
+        from .fused import drift_chain_numba as kernel
+    else:
+        kernel = drift_chain_reference
+    g1, g2 = np.meshgrid(b1_axis, b2_axis, indexing="ij")
+    flat1, flat2 = g1.ravel(), g2.ravel()
+    per_chunk = max(1, chunk_size // config.chains)
+    parts = []
+    for start in range(0, flat1.size, per_chunk):
+        stop = min(start + per_chunk, flat1.size)
+        ids = np.arange(start * config.chains, stop * config.chains)
+        parts.append(kernel(flat1[start:stop], flat2[start:stop], config,
+                            trajectory_keys(config.seed, ids)))
+    chains = np.concatenate(parts)
+    mean = chains.mean(axis=1)
+    sem = chains.std(axis=1, ddof=1) / np.sqrt(config.chains)
+    half = stats.t.ppf(0.5 + confidence / 2, config.chains - 1) * sem
+    dims = ("beta1", "beta2")
+    return xr.Dataset(
+        {"drift": (dims, mean.reshape(g1.shape)),
+         "half_width": (dims, half.reshape(g1.shape)),
+         "ci_low": (dims, (mean - half).reshape(g1.shape)),
+         "ci_high": (dims, (mean + half).reshape(g1.shape))},
+        coords={"beta1": b1_axis, "beta2": b2_axis},
+        attrs={"config": json.dumps(config.__dict__), "confidence": confidence,
+               "backend": used},
+    )
+
+
+def _cell_widths(axis: np.ndarray) -> np.ndarray:
+    """Widths of the cells of [0, 1] around each grid value (edges at midpoints)."""
+    edges = np.concatenate([[0.0], (axis[1:] + axis[:-1]) / 2, [1.0]])
+    return np.diff(edges)
+
+
+def region_area(status: xr.DataArray) -> float:
+    """Area in [0, 1]² of the grid cells whose majority verdict is "diverged".
+
+    Each grid point stands for the cell between the midpoints to its neighbours, so
+    non-uniform (e.g. log-spaced) axes are weighted correctly.
+    """
+    diverged = status == DIVERGED
+    if "replicate" in status.dims:
+        diverged = diverged.mean("replicate") > 0.5
+    w1 = _cell_widths(status.beta1.values)
+    w2 = _cell_widths(status.beta2.values)
+    return float(np.sum(diverged.transpose("beta1", "beta2").values * np.outer(w1, w2)))
