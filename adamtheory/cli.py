@@ -40,6 +40,40 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", type=Path, metavar="FILE", help="write results as JSON")
     claims = sub.add_parser("claims", help="list the registered claims")
     claims.add_argument("--json", action="store_true", help="print the registry as JSON")
+
+    region = sub.add_parser("region", help="measure and draw the (beta1, beta2) divergence "
+                            "region of Adam on the one-big-gradient counterexample")
+    region.add_argument("--n", type=int, required=True, help="number of components (>= 2)")
+    region.add_argument("--a", type=float, default=1.0, help="small-gradient size a > 0")
+    region.add_argument("--sampling", default="shuffle", choices=("shuffle", "iid", "cyclic"))
+    region.add_argument("--grid", type=int, default=200, help="grid points per axis")
+    region.add_argument("--epochs", type=int, default=500, help="epochs per trajectory")
+    region.add_argument("--scale", default="auto", choices=("auto", "linear", "log1m"),
+                        help="beta2 axis: linear, or 1-beta2 on a log scale (auto: log1m "
+                             "for n >= 30)")
+    region.add_argument("--seed", type=int, default=0)
+    region.add_argument("--backend", default="auto", choices=("auto", "numpy", "numba", "cupy"))
+    region.add_argument("--out", type=Path, required=True, help="figure file (.png/.pdf/.svg)")
+    region.add_argument("--data", type=Path, help="write the sweep as netCDF")
+    region.add_argument("--json", type=Path, help="write boundary samples and area as JSON")
+    region.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    drift = sub.add_parser("drift", help="drift mu(beta1, beta2) of the counterexample")
+    drift.add_argument("--beta1", type=float, required=True)
+    drift.add_argument("--beta2", type=float, required=True)
+    drift.add_argument("--n", type=int, required=True)
+    drift.add_argument("--a", type=float, default=1.0)
+    drift.add_argument("--sampling", default="shuffle", choices=("shuffle", "iid", "cyclic"))
+    drift.add_argument("--chains", type=int, default=16)
+    drift.add_argument("--epochs", type=int, default=2000)
+    drift.add_argument("--seed", type=int, default=0)
+    drift.add_argument("--json", action="store_true", help="print JSON")
+
+    figures = sub.add_parser("figures", help="regenerate the committed figure gallery")
+    figures.add_argument("--out", type=Path, default=Path("figures"))
+    figures.add_argument("--grid", type=int, default=200)
+    figures.add_argument("--epochs", type=int, default=500)
+    figures.add_argument("--quiet", action="store_true")
     return parser
 
 
@@ -128,13 +162,133 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 1 if counts["fail"] or counts["error"] else 0
 
 
+def _save(fig: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=200)
+
+
+def _cmd_region(args: argparse.Namespace) -> int:
+    from .claims.regions import build_region
+    from .plots.region import region_figure
+
+    scale = args.scale if args.scale != "auto" else ("log1m" if args.n >= 30 else "linear")
+    start = time.perf_counter()
+    sweep, boundary, summary = build_region(
+        args.n, args.a, args.sampling, grid=args.grid, epochs=args.epochs, scale=scale,
+        seed=args.seed, backend=args.backend, progress=not args.quiet and sys.stderr.isatty())
+    summary["seconds"] = round(time.perf_counter() - start, 2)
+    title = f"Adam, Z22 counterexample: n={args.n}, a={args.a:g}, {args.sampling}"
+    _save(region_figure(sweep, boundary, scale=scale, title=title), args.out)
+    if args.data:
+        args.data.parent.mkdir(parents=True, exist_ok=True)
+        # netCDF3 (SciPy writer) has no int64
+        out = sweep.copy()
+        for name, var in sweep.data_vars.items():
+            if var.dtype == "int64":
+                out[name] = var.astype("int32")
+        out.to_netcdf(args.data)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({**summary, "boundary": boundary,
+                                         "config": json.loads(sweep.attrs["config"])},
+                                        indent=2))
+    c = summary["counts"]
+    print(f"n={args.n} a={args.a:g} {args.sampling}: diverged area "
+          f"{summary['area_diverged']:.4f}; {c['diverged']} diverged, {c['converged']} "
+          f"converged, {c['undecided']} undecided; {summary['seconds']} s -> {args.out}")
+    return 0
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from .claims.regions import ratio
+    from .kernels.counterexample import ChainConfig
+    from .kernels.sweeps import drift_estimate
+    from .theory.divergence import cyclic_drift
+
+    r = ratio(args.n, args.a)
+    exact = float(cyclic_drift(args.beta1, args.beta2, args.n, r))
+    out = {"beta1": args.beta1, "beta2": args.beta2, "n": args.n, "a": args.a, "r": r,
+           "sampling": args.sampling, "cyclic_closed_form": exact}
+    if args.sampling == "cyclic":
+        out.update(drift=exact, ci=[exact, exact])
+    else:
+        est = drift_estimate([args.beta1], [args.beta2], ChainConfig(
+            args.n, r, sampling=args.sampling, burn_in=max(200, args.epochs // 4),
+            epochs=args.epochs, chains=args.chains, seed=args.seed))
+        out.update(drift=float(est.drift.values[0, 0]),
+                   ci=[float(est.ci_low.values[0, 0]), float(est.ci_high.values[0, 0])])
+    lo, hi = out["ci"]
+    out["prediction"] = ("diverges (mu < 0)" if hi < 0 else "converges (mu > 0)" if lo > 0
+                         else "undecided (CI contains 0)")
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"mu = {out['drift']:+.6g}  95% CI [{lo:+.6g}, {hi:+.6g}]  ({args.sampling}); "
+              f"cyclic closed form {exact:+.6g}; {out['prediction']}")
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from .claims.regions import build_region
+    from .plots.region import atlas_figure
+
+    start = time.perf_counter()
+    # a = 1: the boundary approaches beta2 = 1 like 1 - 4/n², readable only as log(1 - beta2)
+    jobs = {
+        "atlas_shuffle_a1.png": ("log1m", [(n, 1.0, "shuffle") for n in (10, 50, 100)]),
+        "atlas_shuffle_a_small.png": ("linear", [(n, 1.0 / (n - 1) ** 2, "shuffle")
+                                                 for n in (10, 50, 100)]),
+        "sampling_n10.png": ("linear", [(10, 1.0, s) for s in ("shuffle", "iid", "cyclic")]),
+    }
+    for name, (scale, panels) in jobs.items():
+        t0 = time.perf_counter()
+        built = []
+        for n, a, sampling in panels:
+            sweep, boundary, summary = build_region(n, a, sampling, grid=args.grid,
+                                                    epochs=args.epochs, scale=scale)
+            title = f"n={n}, a={'1' if a == 1 else f'1/{n - 1}²'}, {sampling}"
+            built.append((sweep, boundary, title))
+        _save(atlas_figure(built, scale=scale), args.out / name)
+        print(f"{name}: {time.perf_counter() - t0:.1f} s", flush=True)
+    _save(_r18_figure(), args.out / "r18_theorem1.png")
+    print(f"all figures in {time.perf_counter() - start:.1f} s -> {args.out}")
+    return 0
+
+
+def _r18_figure() -> Any:
+    import numpy as np
+
+    from .kernels import adam, amsgrad, run, sgd
+    from .plots.region import regret_figure
+    from .problems import reddi_cyclic
+    from .theory import reddi
+
+    C, steps = 4.0, 100_000
+    beta2 = float(reddi.theorem1_beta2(C))
+    limit = float(reddi.theorem1_average_regret_limit_numeric()(C))
+    paths, regrets = {}, {}
+    t = np.arange(steps)
+    g = np.where(t % 3 == 0, C, -1.0)
+    for name, opt in (("Adam", adam(0.5, 0.0, beta2, eps=0.0, bias_correction=False)),
+                      ("AMSGrad", amsgrad(0.5, 0.0, beta2, eps=0.0, variant="paper")),
+                      ("SGD", sgd(0.5))):
+        ds = run(reddi_cyclic(C), opt, steps=steps, sampling="cyclic",
+                 schedule="inv_sqrt_step", record=1, backend="numpy")
+        x = ds.x.values[0, :, 0]
+        paths[name] = x
+        regrets[name] = np.cumsum(g * x[:-1] + g) / np.arange(1, steps + 1)
+    return regret_figure(np.arange(steps + 1), paths, regrets, limit,
+                         title=f"Reddi et al. 2018, Theorem 1: C = {C:g}, "
+                               f"beta2 = 1/(1+C²), eta_t = 0.5/sqrt(t)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 a claim failed, 2 usage error)."""
     try:
         args = _parser().parse_args(argv)
-        if args.command == "claims":
-            return _cmd_claims(args)
-        return _cmd_verify(args)
+        commands = {"claims": _cmd_claims, "verify": _cmd_verify, "region": _cmd_region,
+                    "drift": _cmd_drift, "figures": _cmd_figures}
+        return commands[args.command](args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -66,3 +66,45 @@ def test_module_entry_point():
     proc = subprocess.run([sys.executable, "-m", "adamtheory", "verify", "--claim", "X"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_region_command_writes_figure_json_and_netcdf(tmp_path, capsys):
+    import xarray as xr
+
+    fig, js, nc = tmp_path / "r.png", tmp_path / "r.json", tmp_path / "r.nc"
+    assert main(["region", "--n", "5", "--grid", "8", "--epochs", "20", "--out", str(fig),
+                 "--json", str(js), "--data", str(nc), "--quiet"]) == 0
+    assert fig.stat().st_size > 10_000 and fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    payload = json.loads(js.read_text())
+    assert 0.0 <= payload["area_diverged"] <= 1.0
+    assert sum(payload["counts"].values()) == 64
+    assert len(payload["boundary"]["beta1"]) == len(payload["boundary"]["beta2"])
+    ds = xr.open_dataset(nc)
+    assert ds.status.shape == (8, 8, 1)
+    assert "area" in capsys.readouterr().out
+
+
+def test_drift_command(capsys):
+    assert main(["drift", "--beta1", "0", "--beta2", "0", "--n", "10", "--sampling", "cyclic",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["drift"] == pytest.approx(-8.0, abs=1e-12)
+    assert out["prediction"].startswith("diverges")
+    assert main(["drift", "--beta1", "0.9", "--beta2", "0.999", "--n", "10", "--chains", "4",
+                 "--epochs", "300"]) == 0
+    assert "converges" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["region", "--n", "1", "--out", "x.png"], "n must be an integer >= 2"),
+    (["region", "--n", "5", "--a", "0", "--out", "x.png"], "a must be"),
+    (["region", "--n", "5", "--grid", "1", "--out", "x.png"], "grid must be an integer >= 2"),
+    (["drift", "--beta1", "1.0", "--beta2", "0.5", "--n", "5"], "beta1 must lie in [0, 1)"),
+    (["drift", "--beta1", "0.1", "--beta2", "0.5", "--n", "5", "--sampling", "random"],
+     "invalid choice"),
+])
+def test_region_and_drift_user_errors(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err

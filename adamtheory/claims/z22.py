@@ -14,15 +14,11 @@ from ..kernels.sweeps import divergence_sweep, drift_estimate, region_area
 from ..problems import one_big_gradient
 from ..theory import colour_ball, divergence
 from .base import Claim, Context, Outcome
+from .regions import ratio
 from .rules import fitted_slope, identity_verdict
 
 CYC_TOLERANCE = 1e-10
 MARGIN = 0.2  # drift margin below which K epochs cannot decide (rho = 0.2 in the sweep rule)
-
-
-def ratio(n: int, a: float) -> float:
-    """r = c/a with c = 1 + (n-1)a."""
-    return (1.0 + (n - 1) * a) / a
 
 
 def _a_values(n: int) -> tuple[float, float]:

@@ -27,8 +27,11 @@ Both conditions are needed: with bias correction the first epoch can carry x abo
 (each of the n-1 small gradients moves it by ≈ η), which a ball test alone would call
 divergence although the drift brings it back.
 
-The sampling streams are those of :mod:`adamtheory.kernels.sampling`, so a grid point gives the
-same numbers here, in the fused kernels, and in :func:`adamtheory.run`.
+The sampling streams are those of :mod:`adamtheory.kernels.sampling`. A grid point gives the
+same numbers, bit for bit, here and in the fused kernels. :func:`adamtheory.run` uses the same
+streams, but its Adam computes β^t with ``pow`` where this module multiplies, so each step may
+differ in the last ulp: without bias correction the two agree exactly, with it they agree to
+round-off, which the dynamics can amplify over long runs near x* (found by the kernel tests).
 """
 
 from __future__ import annotations
@@ -119,6 +122,22 @@ def check_grid(beta1: Any, beta2: Any) -> tuple[np.ndarray, np.ndarray]:
     return b1, b2
 
 
+def check_keys(keys: Any, size: int) -> np.ndarray:
+    """Per-trajectory stream keys: a uint64 array of shape ``(size,)``."""
+    if not isinstance(keys, np.ndarray) or keys.dtype != np.uint64:
+        raise TypeError("keys must be a uint64 NumPy array from trajectory_keys(); got "
+                        f"{type(keys).__name__} of dtype {getattr(keys, 'dtype', None)}")
+    if keys.shape != (size,):
+        raise ValueError(f"keys must have shape ({size},); got {keys.shape}")
+    return np.ascontiguousarray(keys)
+
+
+def check_config(config: Any, kind: type) -> None:
+    """TypeError unless ``config`` is a ``kind`` instance."""
+    if not isinstance(config, kind):
+        raise TypeError(f"config must be a {kind.__name__}; got {type(config).__name__}")
+
+
 def _epoch_indices(cfg_sampling: str, keys: np.ndarray, epoch: int, n: int) -> np.ndarray:
     """(B, n) component indices for one epoch (0-based ``epoch``)."""
     if cfg_sampling == "cyclic":
@@ -148,7 +167,9 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
         never), ``x_final``, ``x_half`` (end of epoch K//2), ``max_abs_x``,
         ``min_grad_norm`` (min over epoch ends of :math:`|\\nabla f|`).
     """
+    check_config(cfg, SweepConfig)
     b1, b2 = check_grid(beta1, beta2)
+    keys = check_keys(keys, b1.size)
     B, n, K = b1.size, cfg.n, cfg.epochs
     c, a = cfg.c, cfg.a
     x = np.full(B, float(cfg.x0))
@@ -242,11 +263,11 @@ def drift_chain_reference(beta1: Any, beta2: Any, cfg: ChainConfig, keys: np.nda
     of shape (B, chains): independent estimates, whose mean and spread give the estimate of
     μ and its confidence interval. ε = 0 and no bias correction (the stationary chain).
     """
+    check_config(cfg, ChainConfig)
     b1, b2 = check_grid(beta1, beta2)
     b1 = np.repeat(b1, cfg.chains)
     b2 = np.repeat(b2, cfg.chains)
-    if keys.shape != b1.shape:
-        raise ValueError(f"keys must have shape ({b1.size},); got {keys.shape}")
+    keys = check_keys(keys, b1.size)
     n = cfg.n
     m = np.zeros(b1.size)
     v = np.zeros(b1.size)

@@ -20,7 +20,9 @@ from .counterexample import (
     X_STAR,
     ChainConfig,
     SweepConfig,
+    check_config,
     check_grid,
+    check_keys,
 )
 from .sampling import STREAM_SAMPLING
 
@@ -54,16 +56,21 @@ def _compiled():
         return np.float64(bits >> np.uint64(11)) * scale53
 
     @njit(inline="always")
-    def fill_epoch(order, ukeys, key, epoch, n, sampling):
+    def fill_epoch(order, key, epoch, n, sampling):
         if sampling == 2:  # cyclic
             for p in range(n):
                 order[p] = p
-        elif sampling == 0:  # shuffle: argsort of n uniforms, as epoch_permutations
+        elif sampling == 0:  # shuffle: Fisher-Yates exactly as epoch_permutations
             for p in range(n):
-                ukeys[p] = uniform(key, epoch * n + p)
-            perm = np.argsort(ukeys)
-            for p in range(n):
-                order[p] = perm[p]
+                order[p] = p
+            for jj in range(n - 1, 0, -1):
+                u = uniform(key, epoch * n + jj)
+                k = np.int64(u * (jj + 1))
+                if k > jj:
+                    k = jj
+                held = order[jj]
+                order[jj] = order[k]
+                order[k] = held
         else:  # iid
             for p in range(n):
                 u = uniform(key, epoch * n + p)
@@ -79,7 +86,6 @@ def _compiled():
             b2 = b2s[i]
             key = keys[i]
             order = np.empty(n, np.int64)
-            ukeys = np.empty(n, np.float64)
             x = x0
             m = 0.0
             v = 0.0
@@ -94,7 +100,7 @@ def _compiled():
             last_inside = 0
             half_mass = 0.0
             for epoch in range(K):
-                fill_epoch(order, ukeys, key, epoch, n, sampling)
+                fill_epoch(order, key, epoch, n, sampling)
                 eta = lr / np.sqrt(epoch + 1.0) if decay else lr
                 for p in range(n):
                     b1t = b1t * b1
@@ -105,10 +111,10 @@ def _compiled():
                     g = (c if order[p] == 0 else -a) * slope
                     m = b1 * m + (1.0 - b1) * g
                     v = b2 * v + (1.0 - b2) * (g * g)
-                    if bc:
+                    if bc and (1.0 - b2t != 1.0 or 1.0 - b1t != 1.0):
                         den = np.sqrt(v) / np.sqrt(1.0 - b2t) + eps
                         num = m / (1.0 - b1t)
-                    else:
+                    else:  # no correction, or it has become x/1.0: bit-identical, cheaper
                         den = np.sqrt(v) + eps
                         num = m
                     step = num / den if den > 0 else 0.0
@@ -152,12 +158,11 @@ def _compiled():
             b2 = b2s[i // n_chains]
             key = keys[i]
             order = np.empty(n, np.int64)
-            ukeys = np.empty(n, np.float64)
             m = 0.0
             v = 0.0
             total = 0.0
             for epoch in range(burn_in + epochs):
-                fill_epoch(order, ukeys, key, epoch, n, sampling)
+                fill_epoch(order, key, epoch, n, sampling)
                 for p in range(n):
                     g = r if order[p] == 0 else -1.0
                     m = b1 * m + (1.0 - b1) * g
@@ -171,15 +176,15 @@ def _compiled():
 
 def sweep_numba(beta1, beta2, cfg: SweepConfig, keys: np.ndarray) -> dict:
     """Numba version of :func:`adamtheory.kernels.counterexample.sweep_reference`."""
+    check_config(cfg, SweepConfig)
     b1, b2 = check_grid(beta1, beta2)
-    if keys.shape != b1.shape:
-        raise ValueError(f"keys must have shape ({b1.size},); got {keys.shape}")
+    keys = check_keys(keys, b1.size)
     _, sweep, _ = _compiled()
     B = b1.size
     out = {"status": np.empty(B, np.int64), "diverged_at": np.empty(B, np.int64),
            "x_final": np.empty(B), "x_half": np.empty(B), "max_abs_x": np.empty(B),
            "min_grad_norm": np.empty(B)}
-    sweep(b1, b2, np.ascontiguousarray(keys, dtype=np.uint64), cfg.n, cfg.epochs, cfg.c,
+    sweep(b1, b2, keys, cfg.n, cfg.epochs, cfg.c,
           cfg.a, cfg.lr, cfg.schedule == "inv_sqrt_epoch", _SAMPLING_CODES[cfg.sampling],
           cfg.eps, cfg.bias_correction, float(cfg.x0), cfg.rho, cfg.conv_tol,
           out["status"], out["diverged_at"], out["x_final"], out["x_half"],
@@ -189,11 +194,11 @@ def sweep_numba(beta1, beta2, cfg: SweepConfig, keys: np.ndarray) -> dict:
 
 def drift_chain_numba(beta1, beta2, cfg: ChainConfig, keys: np.ndarray) -> np.ndarray:
     """Numba version of :func:`adamtheory.kernels.counterexample.drift_chain_reference`."""
+    check_config(cfg, ChainConfig)
     b1, b2 = check_grid(beta1, beta2)
-    if keys.shape != (b1.size * cfg.chains,):
-        raise ValueError(f"keys must have shape ({b1.size * cfg.chains},); got {keys.shape}")
+    keys = check_keys(keys, b1.size * cfg.chains)
     _, _, chains = _compiled()
     out = np.empty(keys.size)
-    chains(b1, b2, np.ascontiguousarray(keys, dtype=np.uint64), cfg.n, float(cfg.r),
+    chains(b1, b2, keys, cfg.n, float(cfg.r),
            _SAMPLING_CODES[cfg.sampling], cfg.burn_in, cfg.epochs, cfg.chains, out)
     return out.reshape(-1, cfg.chains)

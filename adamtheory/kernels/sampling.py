@@ -87,10 +87,24 @@ def uniforms(keys: np.ndarray, counter: Any, stream: int) -> np.ndarray:
 
 
 def epoch_permutations(keys: np.ndarray, epoch: int, n: int) -> np.ndarray:
-    """One uniform random permutation of ``0..n-1`` per trajectory for ``epoch`` (shape (B, n))."""
-    u = uniforms(keys, np.arange(n, dtype=np.uint64) + np.uint64(epoch) * np.uint64(n),
-                 STREAM_SAMPLING)
-    return np.argsort(u, axis=1, kind="stable")
+    """One uniform random permutation of ``0..n-1`` per trajectory for ``epoch`` (shape (B, n)).
+
+    Fisher-Yates: for ``j = n-1, …, 1`` swap position j with ``floor(u_j (j+1))``, where
+    ``u_j`` is the uniform at counter ``epoch·n + j``. O(n) per epoch, and the fused kernels
+    run the identical loop, so every backend sees the same permutations.
+    """
+    perm = np.tile(np.arange(n, dtype=np.int64), (keys.shape[0], 1))
+    if n == 1:
+        return perm
+    counters = np.arange(n, dtype=np.uint64) + np.uint64(epoch) * np.uint64(n)
+    u = uniforms(keys, counters, STREAM_SAMPLING)
+    rows = np.arange(keys.shape[0])
+    for j in range(n - 1, 0, -1):
+        k = np.minimum((u[:, j] * (j + 1)).astype(np.int64), j)
+        held = perm[:, j].copy()
+        perm[:, j] = perm[rows, k]
+        perm[rows, k] = held
+    return perm
 
 
 def iid_indices(keys: np.ndarray, step: int, n: int) -> np.ndarray:

@@ -169,7 +169,10 @@ def drift_estimate(
                             trajectory_keys(config.seed, ids)))
     chains = np.concatenate(parts)
     mean = chains.mean(axis=1)
-    sem = chains.std(axis=1, ddof=1) / np.sqrt(config.chains)
+    # identical chains (cyclic order is deterministic) have exactly zero spread; np.std would
+    # report ~1e-15 from the rounding of the mean
+    spread = np.where(np.ptp(chains, axis=1) == 0, 0.0, chains.std(axis=1, ddof=1))
+    sem = spread / np.sqrt(config.chains)
     half = stats.t.ppf(0.5 + confidence / 2, config.chains - 1) * sem
     dims = ("beta1", "beta2")
     return xr.Dataset(
