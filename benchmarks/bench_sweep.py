@@ -73,6 +73,23 @@ def main() -> None:
         "machine": platform.processor() or platform.machine(),
         "numpy": np.__version__, "numba": numba.__version__,
     }
+    from adamtheory.kernels.backend import _cupy_or_reason
+
+    cupy, reason = _cupy_or_reason()
+    if cupy is not None:
+        from adamtheory.kernels.cuda_sweep import sweep_cupy
+
+        gpu_short = sweep_cupy(b1, b2, short, keys)  # also compiles the kernel
+        result["cupy_identical_results"] = all(np.array_equal(ref[k], gpu_short[k]) for k in ref)
+        t_gpu = timed(sweep_cupy, b1, b2, full, keys, repeats=3)
+        result["cupy_steps_per_s_full"] = steps_full / t_gpu
+        result["cupy_seconds_full"] = t_gpu
+        result["cupy_over_numba"] = t_numba / t_gpu
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        result["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) \
+            else str(props["name"])
+    else:
+        result["cupy"] = f"not measured: {reason}"
     print(json.dumps(result, indent=2))
     if args.json:
         with open(args.json, "w") as fh:

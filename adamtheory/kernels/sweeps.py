@@ -8,6 +8,7 @@ with a 95% confidence interval per grid point.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import warnings
 from typing import Any
@@ -34,13 +35,31 @@ __all__ = ["SWEEP_BACKENDS", "divergence_sweep", "drift_estimate", "region_area"
 SWEEP_BACKENDS = ("auto", "numpy", "numba", "cupy")
 
 
-def _select(backend: str) -> str:
+def _select(backend: str, n: int | None = None, gpu_kernel: bool = False) -> str:
+    """Resolve a sweep backend: "numpy", "numba" or "cupy" (a GPU must work, n <= MAX_N)."""
     check_choice("backend", backend, SWEEP_BACKENDS)
-    if backend == "cupy":
-        warnings.warn("backend='cupy': no CUDA sweep kernel in this version; using the Numba "
-                      "CPU kernel (identical results).", RuntimeWarning, stacklevel=3)
+    if backend in ("numpy", "numba"):
+        return backend
+    if gpu_kernel and backend in ("cupy", "auto"):
+        from .backend import _cupy_or_reason
+        from .cuda_sweep import MAX_N
+
+        if importlib.util.find_spec("cupy") is not None or backend == "cupy":
+            cupy, reason = _cupy_or_reason()
+            if cupy is not None and (n is None or n <= MAX_N):
+                return "cupy"
+            if cupy is not None:
+                reason = f"n = {n} exceeds the CUDA kernel's limit {MAX_N}"
+        else:
+            reason = ""
+        if backend == "cupy":
+            warnings.warn(f"backend='cupy': {reason}; using the Numba CPU kernel (identical "
+                          "results).", RuntimeWarning, stacklevel=3)
         return "numba"
-    return "numba" if backend == "auto" else backend
+    if backend == "cupy":
+        warnings.warn("backend='cupy': this workload has no CUDA kernel; using the Numba CPU "
+                      "kernel (identical results).", RuntimeWarning, stacklevel=3)
+    return "numba"
 
 
 def _axis(name: str, values: Any) -> np.ndarray:
@@ -72,8 +91,10 @@ def divergence_sweep(
     replicates : int
         Independent trajectories per grid point (different sampling streams).
     backend : {"auto", "numpy", "numba", "cupy"}
-        ``"numpy"`` is the vectorised reference; ``"numba"`` (and ``"auto"``) the fused CPU
-        kernel with identical results. ``"cupy"`` falls back to Numba with a warning.
+        ``"numpy"`` is the vectorised reference; ``"numba"`` the fused CPU kernel; ``"cupy"``
+        the CUDA kernel (:mod:`adamtheory.kernels.cuda_sweep`), all with identical results.
+        ``"auto"`` uses the GPU when CuPy and a device work, Numba otherwise; ``"cupy"``
+        without a GPU warns and uses Numba.
     chunk_size : int
         Trajectories per chunk; memory is O(chunk_size), ids are global so chunking does not
         change any number.
@@ -93,8 +114,10 @@ def divergence_sweep(
     b1_axis, b2_axis = _axis("beta1", beta1), _axis("beta2", beta2)
     replicates = check_int("replicates", replicates, minimum=1)
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
-    used = _select(backend)
-    if used == "numba":
+    used = _select(backend, config.n, gpu_kernel=True)
+    if used == "cupy":
+        from .cuda_sweep import sweep_cupy as kernel
+    elif used == "numba":
         from .fused import sweep_numba as kernel
     else:
         kernel = sweep_reference
@@ -126,7 +149,7 @@ def divergence_sweep(
             "backend_requested": backend,
             "status_codes": json.dumps({"diverged": DIVERGED, "undecided": UNDECIDED,
                                         "converged": CONVERGED}),
-            "environment": json.dumps(environment("numba" if used == "numba" else "numpy")),
+            "environment": json.dumps(environment(used)),
         },
     )
 
