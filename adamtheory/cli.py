@@ -128,12 +128,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--claim: {exc}") from None
     backend = resolve_backend(args.backend)
+    from .kernels.sweeps import _select
+
+    sweep_backend = _select(args.backend, gpu_kernel=True)
+    for target in (args.json, args.out / "results.json" if args.out else None):
+        if target is not None:  # fail before hours of work, not after
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.touch()
     widths = [10, 9, 44, 52, 12]
     print(_row(["id", "tag", "predicted", "measured", "verdict"], widths), flush=True)
     results = []
     start = time.perf_counter()
     for claim in selected:
-        result = run_claim(claim, profile=args.profile, seed=args.seed, backend=backend.name)
+        result = run_claim(claim, profile=args.profile, seed=args.seed, backend=args.backend)
         results.append(result)
         verdict = result.verdict + ("" if result.control["fired"] else " (ctl!)")
         print(_row([result.id, result.provenance, result.predicted, result.measured, verdict],
@@ -150,7 +157,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         "summary": counts,
         "claims": [r.to_json() for r in results],
         "environment": environment(backend.name, backend.device)
-        | {"backend_requested": backend.requested},
+        | {"backend_requested": backend.requested, "sweep_backend": sweep_backend},
     }
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -172,6 +179,9 @@ def _cmd_region(args: argparse.Namespace) -> int:
     from .plots.region import region_figure
 
     scale = args.scale if args.scale != "auto" else ("log1m" if args.n >= 30 else "linear")
+    for target in (args.out, args.data, args.json):
+        if target is not None:  # fail before the sweep, not after
+            target.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     sweep, boundary, summary = build_region(
         args.n, args.a, args.sampling, grid=args.grid, epochs=args.epochs, scale=scale,
@@ -294,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # cannot write an output file: a usage problem, not a claim failure
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

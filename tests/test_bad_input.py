@@ -106,3 +106,20 @@ def test_runner_errors():
         run(p, adam(0.1), steps=3, backend="jax")
     with pytest.raises(TypeError, match="optimizer must be"):
         run(p, "adam", steps=3)
+
+
+def test_non_array_inputs_are_type_errors():
+    opt = adam(0.1)
+    state = opt.init(np.zeros(2))
+    with pytest.raises(TypeError, match="g must be a NumPy or CuPy array"):
+        opt.step(np.zeros(2), [1.0, 2.0], state)
+    ema = model_ema(0.5)
+    with pytest.raises(TypeError, match="y must be a NumPy or CuPy array"):
+        ema.update([1.0, 2.0], ema.init(np.zeros(2)))
+
+
+def test_gradient_norm_does_not_overflow():
+    p = quadratic_finite_sum([[0.0, 0.0]])
+    ds = run(p, adam(0.1), steps=1, x0=[1e200, 1e200], backend="numpy", record="summary")
+    assert np.isfinite(ds.grad_norm_final.values).all()
+    assert ds.grad_norm_final.values[0] == pytest.approx(np.sqrt(2) * 1e200, rel=1e-12)

@@ -23,18 +23,22 @@ def test_registry_is_well_formed():
         assert c.provenance in PROVENANCE_TAGS and c.source and c.rule and c.statement
         assert c.control_description
     assert get_claim("ftrl-eq").id == "FTRL-EQ"
+    ctx = Context("quick", claim_seed(0, "X"))
+    assert ctx.rng(1).integers(0, 10**9) == Context("quick", claim_seed(0, "X")).rng(1).integers(
+        0, 10**9)
 
 
 @pytest.mark.parametrize("claim", REGISTRY, ids=lambda c: c.id)
 def test_claim_passes_and_control_fires(claim):
     result = run_claim(claim, profile="quick", seed=0)
     assert result.verdict == "pass", (result.measured, result.message)
-    assert result.control["fired"], result.control
-    ctx = Context("quick", claim_seed(0, claim.id))
-    assert claim.control(ctx).verdict == "fail"
+    assert result.control["fired"] and result.control["verdict"] == "fail", result.control
 
 
-@pytest.mark.parametrize("claim", REGISTRY, ids=lambda c: c.id)
+# cheap representatives of each kind (identity, sweep-based, stochastic run, solver)
+@pytest.mark.parametrize("claim", [c for c in REGISTRY
+                                   if c.id in {"ADAM-REF", "FTRL-EQ", "Z-SIGN", "R-T3"}],
+                         ids=lambda c: c.id)
 def test_claim_is_reproducible(claim):
     a = run_claim(claim, seed=5).to_json()
     b = run_claim(claim, seed=5).to_json()

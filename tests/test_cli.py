@@ -108,3 +108,18 @@ def test_region_and_drift_user_errors(argv, msg, capsys, tmp_path, monkeypatch):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert msg in err and "Traceback" not in err
+
+
+def test_unwritable_outputs_exit_2_before_running(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["verify", "--claim", "FTRL-BC", "--json", str(blocker / "r.json")]) == 2
+    assert main(["region", "--n", "5", "--grid", "4", "--epochs", "4",
+                 "--out", str(blocker / "x.png")]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "FTRL-BC" not in captured.out
+
+
+def test_drift_names_a_for_bad_a(capsys):
+    assert main(["drift", "--beta1", "0", "--beta2", "0.5", "--n", "5", "--a", "inf"]) == 2
+    assert "a must be finite" in capsys.readouterr().err

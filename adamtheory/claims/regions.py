@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int, check_positive
 from ..kernels.counterexample import ChainConfig
 from ..kernels.sweeps import drift_estimate
 from ..theory import divergence
@@ -20,6 +21,8 @@ __all__ = ["predicted_boundary", "ratio"]
 
 def ratio(n: int, a: float) -> float:
     """r = c/a with c = 1 + (n-1)a (the only gradient ratio ε = 0 Adam sees)."""
+    check_int("n", n, minimum=2)
+    check_positive("a", a)
     return (1.0 + (n - 1) * a) / a
 
 
@@ -105,9 +108,8 @@ def build_region(n: int, a: float = 1.0, sampling: str = "shuffle", *, grid: int
                  progress: bool = False) -> tuple[Any, dict, dict]:
     """Measured region (direct sweep) and predicted boundary for one panel.
 
-    Returns ``(sweep, boundary, summary)`` where ``summary`` holds the diverged area, the
-    status counts and the agreement of the measured verdicts with the predicted side of the
-    boundary (points between ``low`` and ``high`` excluded).
+    Returns ``(sweep, boundary, summary)`` where ``summary`` holds the diverged area and the
+    status counts.
     """
     from ..kernels.counterexample import CONVERGED, DIVERGED, UNDECIDED, SweepConfig
     from ..kernels.sweeps import divergence_sweep, region_area

@@ -59,6 +59,8 @@ class ModelEMA:
 
     def update(self, y: Any, state: EMAState) -> tuple[Any, EMAState]:
         """Fold ``y`` into the average; return the new average and state."""
+        if not hasattr(y, "shape"):
+            raise TypeError(f"y must be a NumPy or CuPy array; got {type(y).__name__}")
         if tuple(y.shape) != tuple(state.value.shape):
             raise ValueError(
                 f"y must have shape {tuple(state.value.shape)} (as at init); got {tuple(y.shape)}"

@@ -114,6 +114,9 @@ def _check_iterate(x0: Any) -> Any:
 
 
 def _check_step_args(x: Any, g: Any, state: OptimizerState) -> None:
+    for name, value in (("x", x), ("g", g)):
+        if not hasattr(value, "shape"):
+            raise TypeError(f"{name} must be a NumPy or CuPy array; got {type(value).__name__}")
     if not isinstance(state, OptimizerState):
         raise TypeError(f"state must be an OptimizerState from init(); got {type(state).__name__}")
     if tuple(g.shape) != tuple(x.shape):

@@ -49,6 +49,13 @@ def environment(backend_name: str = "numpy", device: str = "cpu") -> dict[str, s
     return out
 
 
+def _row_norm(xp: Any, a: Any) -> Any:
+    """Euclidean norm of each row without overflow (|g| > 1e154 squares to inf otherwise)."""
+    scale = xp.abs(a).max(axis=1)
+    safe = xp.where(scale > 0, scale, 1.0)
+    return xp.where(scale > 0, scale * xp.sqrt(((a / safe[:, None]) ** 2).sum(axis=1)), 0.0)
+
+
 def _is_stochastic(problem: Any) -> bool:
     return hasattr(problem, "stochastic_grad")
 
@@ -191,7 +198,8 @@ def run(
     diverged_at = xp.full(batch, -1, dtype=xp.int64)
     want_summary = record != "final"
     if want_summary:
-        grad_norm = xp.sqrt((problem.grad(x) ** 2).sum(axis=1))
+        with np.errstate(all="ignore"):
+            grad_norm = _row_norm(xp, problem.grad(x))
         min_grad_norm, argmin_step = grad_norm, xp.zeros(batch, dtype=xp.int64)
         max_abs_x = xp.abs(x).max(axis=1)
     traj_x, traj_f, traj_g, traj_steps = [], [], [], []
@@ -200,7 +208,7 @@ def run(
         traj_steps.append(t)
         traj_x.append(to_numpy(x))
         traj_f.append(to_numpy(problem.value(x)))
-        traj_g.append(to_numpy(xp.sqrt((problem.grad(x) ** 2).sum(axis=1))))
+        traj_g.append(to_numpy(_row_norm(xp, problem.grad(x))))
 
     if every is not None:
         snapshot(0)
@@ -227,7 +235,7 @@ def run(
             alive = alive & ~bad
             x = xp.where(alive[:, None], x_new, x)
             if want_summary:
-                grad_norm = xp.sqrt((problem.grad(x) ** 2).sum(axis=1))
+                grad_norm = _row_norm(xp, problem.grad(x))
                 better = grad_norm < min_grad_norm
                 min_grad_norm = xp.where(better, grad_norm, min_grad_norm)
                 argmin_step = xp.where(better, t, argmin_step)
@@ -235,11 +243,13 @@ def run(
             if every is not None and t % every == 0:
                 snapshot(t)
 
+    with np.errstate(all="ignore"):  # f may exceed float64 (inf) for |x| > 1e154: a value
+        f_final = to_numpy(problem.value(x))
+        grad_final = to_numpy(_row_norm(xp, problem.grad(x)))
     data: dict[str, Any] = {
         "x_final": (("trajectory", "coordinate"), to_numpy(x)),
-        "f_final": (("trajectory",), to_numpy(problem.value(x))),
-        "grad_norm_final": (("trajectory",),
-                            to_numpy(xp.sqrt((problem.grad(x) ** 2).sum(axis=1)))),
+        "f_final": (("trajectory",), f_final),
+        "grad_norm_final": (("trajectory",), grad_final),
         "diverged": (("trajectory",), to_numpy(diverged_at >= 0)),
         "diverged_at": (("trajectory",), to_numpy(diverged_at)),
     }
@@ -272,7 +282,8 @@ def run(
         "optimizer_params": json.dumps(scalar_params),
         "sampling": sampling if not stochastic else "iid (stochastic)",
         "schedule": sched.name,
-        "seed": int(seed) if not isinstance(seed, np.random.SeedSequence) else str(seed.entropy),
+        "seed": (int(seed) if not isinstance(seed, np.random.SeedSequence)
+                 else f"SeedSequence(entropy={seed.entropy}, spawn_key={seed.spawn_key})"),
         "steps": total,
         "record": str(record),
         "diverge_threshold": float(diverge_threshold),

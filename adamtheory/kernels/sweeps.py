@@ -170,7 +170,8 @@ def drift_estimate(
     chain means (independent by construction).
 
     Returns a Dataset over the (``beta1``, ``beta2``) outer product with ``drift``,
-    ``ci_low``, ``ci_high``, ``half_width``.
+    ``ci_low``, ``ci_high``, ``half_width``, and the per-chain estimates ``chain_drift``
+    (dims beta1, beta2, chain) for resampling.
     """
     if not isinstance(config, ChainConfig):
         raise TypeError("config must be a ChainConfig")
@@ -202,8 +203,9 @@ def drift_estimate(
         {"drift": (dims, mean.reshape(g1.shape)),
          "half_width": (dims, half.reshape(g1.shape)),
          "ci_low": (dims, (mean - half).reshape(g1.shape)),
-         "ci_high": (dims, (mean + half).reshape(g1.shape))},
-        coords={"beta1": b1_axis, "beta2": b2_axis},
+         "ci_high": (dims, (mean + half).reshape(g1.shape)),
+         "chain_drift": ((*dims, "chain"), chains.reshape(*g1.shape, config.chains))},
+        coords={"beta1": b1_axis, "beta2": b2_axis, "chain": np.arange(config.chains)},
         attrs={"config": json.dumps(config.__dict__), "confidence": confidence,
                "backend": used},
     )

@@ -1,4 +1,6 @@
-"""SymPy derivations and closed forms. Numbers leave this package only through ``lambdify``.
+"""SymPy derivations and closed forms. Numbers leave this package through ``lambdify``:
+numeric root-finding and scans (``divergence.beta2_boundary``, ``reddi.smallest_admissible_C``)
+operate on lambdified expressions, never on retyped formulas.
 
 This package never imports :mod:`adamtheory.kernels`.
 """

@@ -44,18 +44,32 @@ def _sums(draws: tuple[sp.Symbol, ...], n: int, k: int) -> sp.Expr:
 
 
 @cache
-def enumerated_gap(n: int, k: int) -> sp.Expr:
-    r""":math:`\mathbb E[\sum_p m_p - \sum_p f_p]` by exhaustive enumeration of all orders."""
+def enumerated_gap(n: int, k: int, first_weight: sp.Rational | None = None) -> sp.Expr:
+    r""":math:`\mathbb E[\sum_p m_p - \sum_p f_p]` by exhaustive enumeration of all orders.
+
+    Each epoch's order is a uniform permutation, or for n = 2 with ``first_weight`` = q, the
+    order (c0, c1) with probability q and (c1, c0) with 1 - q (q = 1/2 is uniform).
+    """
     n = check_int("n", n, minimum=2)
     k = check_int("k", k, minimum=1)
     if n > 4 or (n > 2 and k > 3) or k > 6:
         raise ValueError("enumeration grows like (n!)^k: use n <= 4, k <= 3 (k <= 6 for n = 2)")
     c = labels(n)
     perms = list(itertools.permutations(c))
-    acc = sp.Integer(0)
-    for epochs in itertools.product(perms, repeat=k):
-        acc += _sums(tuple(itertools.chain.from_iterable(epochs)), n, k)
-    expected_m = acc / sp.Integer(len(perms) ** k)
+    if first_weight is None:
+        weights = [sp.Rational(1, len(perms))] * len(perms)
+    else:
+        if n != 2:
+            raise ValueError("first_weight applies to n = 2 only")
+        q = sp.Rational(first_weight)
+        if not 0 <= q <= 1:
+            raise ValueError(f"first_weight must lie in [0, 1]; got {first_weight}")
+        weights = [q, 1 - q]  # permutations() lists (c0, c1) first
+    expected_m = sp.Integer(0)
+    for epochs in itertools.product(range(len(perms)), repeat=k):
+        weight = sp.prod([weights[e] for e in epochs])
+        draws = tuple(itertools.chain.from_iterable(perms[e] for e in epochs))
+        expected_m += weight * _sums(draws, n, k)
     f_total = sum(c) * sum(beta**l for l in range(n * k))
     return sp.factor(sp.expand(expected_m - f_total))
 
