@@ -20,27 +20,34 @@ _CHECK_TIMES = {"quick": (1, 2, 3, 5, 10, 25), "full": (1, 2, 3, 5, 10, 25, 60, 
 
 
 def _ftrl_argmin(S: np.ndarray, Q: np.ndarray, D: float, coordinatewise: bool) -> np.ndarray:
-    """Solve the clipped β-FTRL step by a generic SciPy solver (no closed form used)."""
-    d = S.size
-    if coordinatewise:
-        inv_eta = np.sqrt(Q) / D  # 1/eta_i, per coordinate
+    """Solve the clipped β-FTRL step by a generic SciPy solver (no closed form used).
 
-        def fun(delta):
-            return S @ delta + 0.5 * np.sum(inv_eta * delta**2), S + inv_eta * delta
+    The problem is solved in the scaled variable z = Δ/D with the objective divided by
+    D·‖S‖, so that it is well conditioned whatever the gradient scales (SLSQP is otherwise
+    only accurate to ~1e-5 when ‖S‖ spans orders of magnitude).
+    """
+    d = S.size
+    s_norm = max(float(np.linalg.norm(S)), 1e-300)
+    s_hat = S / s_norm
+    if coordinatewise:
+        kappa = np.sqrt(Q) / s_norm  # (1/eta_i)·D / ‖S‖
+
+        def fun(z):
+            return s_hat @ z + 0.5 * np.sum(kappa * z**2), s_hat + kappa * z
 
         res = minimize(fun, np.zeros(d), jac=True, method="L-BFGS-B",
-                       bounds=[(-D, D)] * d, options={"ftol": 1e-15, "gtol": 1e-13,
-                                                      "maxiter": 10_000})
+                       bounds=[(-1.0, 1.0)] * d, options={"ftol": 1e-16, "gtol": 1e-14,
+                                                           "maxiter": 10_000})
     else:
-        inv_eta = np.sqrt(np.sum(Q)) / D
+        kappa = np.sqrt(np.sum(Q)) / s_norm
 
-        def fun(delta):
-            return S @ delta + 0.5 * inv_eta * delta @ delta, S + inv_eta * delta
+        def fun(z):
+            return s_hat @ z + 0.5 * kappa * z @ z, s_hat + kappa * z
 
-        cons = {"type": "ineq", "fun": lambda z: D**2 - z @ z, "jac": lambda z: -2.0 * z}
+        cons = {"type": "ineq", "fun": lambda z: 1.0 - z @ z, "jac": lambda z: -2.0 * z}
         res = minimize(fun, np.zeros(d), jac=True, method="SLSQP", constraints=[cons],
                        options={"ftol": 1e-16, "maxiter": 1000})
-    return res.x
+    return D * res.x
 
 
 def kkt_residual(delta: np.ndarray, S: np.ndarray, Q: np.ndarray, D: float,
