@@ -1,0 +1,77 @@
+"""O2NC identities: discounted-to-dynamic (D2D) and beta-OMD = heavy-ball (OMD-SGDM)."""
+
+import numpy as np
+import pytest
+
+from adamtheory.claims.rules import relative_error
+from adamtheory.kernels import sgdm
+from adamtheory.kernels.o2nc import beta_omd_increments, discounted_to_dynamic_sides
+from adamtheory.theory import o2nc
+
+
+@pytest.mark.parametrize("T", [1, 2, 4, 7])
+def test_d2d_symbolic_exact_and_control_detected(T):
+    assert o2nc.discounted_to_dynamic_residual(T) == 0
+    if T > 1:
+        assert o2nc.discounted_to_dynamic_residual(T, drop_one_minus_beta=True) != 0
+
+
+def test_d2d_numeric_sides_agree_and_control_breaks():
+    rng = np.random.default_rng(4)
+    v, d, u = (rng.standard_normal((300, 4)) for _ in range(3))
+    for beta in (0.0, 0.3, 0.95):
+        lhs, rhs, scale = discounted_to_dynamic_sides(v, d, u, beta)
+        assert abs(lhs - rhs) <= 1e-13 * scale
+    lhs, rhs, scale = discounted_to_dynamic_sides(v, d, u, 0.9, one_minus_beta=False)
+    assert abs(lhs - rhs) > 1e-3 * scale
+
+
+def test_d2d_against_direct_double_sums():
+    """The recursive A_t, M_t equal the definitions written as double sums."""
+    rng = np.random.default_rng(5)
+    T, beta = 12, 0.7
+    v, d, u = (rng.standard_normal((T, 2)) for _ in range(3))
+
+    def S(t, uu):
+        return sum(beta ** (t - s) * v[s] @ (d[s] - uu) for s in range(t + 1))
+
+    def M(t):
+        return sum(beta ** (t - s) * v[s] for s in range(t + 1))
+
+    rhs = S(T - 1, u[T - 1]) + (1 - beta) * sum(S(t, u[t]) for t in range(T - 1)) + beta * sum(
+        M(t) @ (u[t + 1] - u[t]) for t in range(T - 1))
+    assert discounted_to_dynamic_sides(v, d, u, beta)[1] == pytest.approx(rhs, rel=1e-12)
+
+
+def test_omd_is_heavy_ball():
+    assert o2nc.omd_heavy_ball_residual(5) == 0
+    rng = np.random.default_rng(6)
+    g = rng.standard_normal((200, 3))
+    beta, eta, mu = 0.95, 0.05, 2.0
+    c = beta / (1 + eta * mu)
+    omd = beta_omd_increments(g, eta, beta, mu)
+    opt = sgdm(c * eta, c, form="heavy_ball")
+    x = np.zeros(3)
+    state = opt.init(x)
+    steps = []
+    for t in range(200):
+        x_new, state = opt.step(x, g[t], state)
+        steps.append(x_new - x)
+        x = x_new
+    assert relative_error(np.asarray(steps), omd) <= 1e-13
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"eta": 0.0}, "eta"), ({"beta": 1.0}, "beta"), ({"beta": 0.0}, "beta"), ({"mu": -1.0}, "mu"),
+])
+def test_omd_bad_input(kwargs, match):
+    args = {"eta": 0.1, "beta": 0.9, "mu": 0.0} | kwargs
+    with pytest.raises(ValueError, match=match):
+        beta_omd_increments(np.zeros((3, 2)), **args)
+
+
+def test_d2d_bad_input():
+    with pytest.raises(ValueError, match="must share a shape"):
+        discounted_to_dynamic_sides(np.zeros((3, 2)), np.zeros((3, 2)), np.zeros((2, 2)), 0.5)
+    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+        o2nc.discounted_to_dynamic_residual(0)
