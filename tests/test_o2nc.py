@@ -75,3 +75,50 @@ def test_d2d_bad_input():
         discounted_to_dynamic_sides(np.zeros((3, 2)), np.zeros((3, 2)), np.zeros((2, 2)), 0.5)
     with pytest.raises(ValueError, match="T must be an integer >= 1"):
         o2nc.discounted_to_dynamic_residual(0)
+
+
+def test_randomisation_identities_symbolic():
+    res = o2nc.randomisation_residuals()
+    assert res["uniform"] == 0 and res["exponential"] == 0 and res["uniform02"] == 0
+    assert res["uniform02_unweighted"] != 0
+
+
+def test_cosine_landscape_constants_and_gradient():
+    from adamtheory.problems import cosine_landscape
+
+    p = cosine_landscape([0.5, 2.0, 3.0])
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    for k in range(3):
+        e = np.eye(3)[k] * 1e-6
+        fd = (p.value(x + e) - p.value(x - e)) / 2e-6
+        np.testing.assert_allclose(p.grad(x)[:, k], fd, atol=1e-8)
+    c = p.constants
+    assert p.value(np.asarray([c.x_star]))[0] == pytest.approx(c.f_star, rel=1e-14)
+    grid = np.random.default_rng(1).uniform(-10, 10, size=(5000, 3))
+    assert p.value(grid).min() >= c.f_star - 1e-12
+    assert np.all(np.linalg.norm(p.grad(grid), axis=1) <= c.G + 1e-12)
+    with pytest.raises(ValueError, match="frequencies"):
+        cosine_landscape([1.0, -1.0])
+
+
+def test_randomisation_estimates_are_unbiased():
+    from scipy.integrate import quad
+
+    from adamtheory.kernels.o2nc import randomisation_estimates
+    from adamtheory.problems import cosine_landscape
+
+    p = cosine_landscape([1.0, 2.0])
+    x, d = np.array([0.3, -0.2]), np.array([1.0, 0.5])
+    f0 = p.value(x[None])[0]
+    phi = lambda s: p.value((x + s * d)[None])[0] - f0  # noqa: E731
+    targets = {"uniform": phi(1.0),
+               "exponential": quad(lambda s: np.exp(-s) * phi(s), 0, np.inf)[0],
+               "uniform02": 0.5 * quad(phi, 0, 2)[0]}
+    rng = np.random.default_rng(2)
+    for law, target in targets.items():
+        est = randomisation_estimates(p, x, d, law, 20000, 16, rng)
+        assert abs(est.mean() - target) < 4 * est.std(ddof=1) / 4 + 1e-12
+    biased = randomisation_estimates(p, x, d, "uniform02", 20000, 16, rng, weighted=False)
+    assert abs(biased.mean() - targets["uniform02"]) > 10 * biased.std(ddof=1) / 4
+    with pytest.raises(ValueError, match="law must be one of"):
+        randomisation_estimates(p, x, d, "gaussian", 10, 2, rng)

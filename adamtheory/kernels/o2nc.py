@@ -64,3 +64,37 @@ def discounted_to_dynamic_sides(v: Any, delta: Any, u: Any, beta: float,
     scale = (float(np.abs(lhs_terms).sum()) + abs(S_terms[-1])
              + float(np.abs(S_terms[:-1]).sum()) + float(np.abs(drift_terms).sum()))
     return float(lhs_terms.sum()), float(rhs), scale
+
+
+RANDOMISATION_LAWS = ("uniform", "exponential", "uniform02")
+
+
+def randomisation_estimates(problem: Any, x: Any, delta: Any, law: str, samples: int,
+                            repeats: int, rng: np.random.Generator, *,
+                            weighted: bool = True) -> np.ndarray:
+    r"""Monte-Carlo estimates of the gradient side of the randomisation identities (THEORY §1.5).
+
+    ``law="uniform"``: :math:`\langle\nabla F(x+s\Delta),\Delta\rangle`, :math:`s\sim U[0,1]`
+    (equals :math:`F(x+\Delta)-F(x)`); ``"exponential"``: the same with :math:`s\sim
+    \mathrm{Exp}(1)` (equals :math:`\mathbb E_s[F(x+s\Delta)-F(x)]`); ``"uniform02"``:
+    :math:`(2-s)\langle\nabla F(x+s\Delta),\Delta\rangle`, :math:`s\sim U[0,2]` (equals
+    :math:`\mathbb E_s[F(x+s\Delta)-F(x)]`; ``weighted=False`` drops the (2-s) weight).
+    Returns ``repeats`` independent estimates, each a mean over ``samples`` draws.
+    """
+    if law not in RANDOMISATION_LAWS:
+        raise ValueError(f"law must be one of {RANDOMISATION_LAWS}; got {law!r}")
+    x = np.asarray(x, dtype=np.float64)
+    delta = np.asarray(delta, dtype=np.float64)
+    out = np.empty(repeats)
+    for r in range(repeats):
+        if law == "uniform":
+            s = rng.random(samples)
+        elif law == "exponential":
+            s = rng.exponential(1.0, samples)
+        else:
+            s = 2.0 * rng.random(samples)
+        inner = problem.grad(x[None, :] + s[:, None] * delta[None, :]) @ delta
+        if law == "uniform02" and weighted:
+            inner = (2.0 - s) * inner
+        out[r] = inner.mean()
+    return out

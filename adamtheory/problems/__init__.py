@@ -10,8 +10,10 @@ from .counterexamples import (
     reddi_stochastic,
 )
 from .quadratic import QuadraticFiniteSum, quadratic_finite_sum
+from .smooth import CosineLandscape, cosine_landscape
 
 __all__ = [
+    "CosineLandscape",
     "FiniteSumProblem",
     "OneBigGradient",
     "ProblemConstants",
@@ -19,6 +21,7 @@ __all__ = [
     "ReddiCyclic",
     "ReddiStochastic",
     "StochasticProblem",
+    "cosine_landscape",
     "one_big_gradient",
     "quadratic_finite_sum",
     "reddi_cyclic",

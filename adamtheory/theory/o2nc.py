@@ -67,3 +67,32 @@ def omd_heavy_ball_residual(T: int) -> sp.Expr:
         b = c * b + g[t]
         hb.append(-c * eta * b)
     return sp.simplify(sum((a - h) ** 2 for a, h in zip(omd, hb, strict=True)))
+
+
+@cache
+def randomisation_residuals() -> dict[str, sp.Expr]:
+    r"""The three randomisation identities of THEORY §1.5 for :math:`\varphi(s) = F(x+s\Delta)
+    = \cos(a s + b)` (a > 0), integrated exactly; each residual simplifies to 0.
+
+    ``uniform``: :math:`\varphi(1)-\varphi(0) - \int_0^1\varphi'`; ``exponential``:
+    :math:`\int_0^\infty e^{-s}(\varphi(s)-\varphi(0)) - \int_0^\infty e^{-s}\varphi'(s)`;
+    ``uniform02``: :math:`\tfrac12\int_0^2(\varphi(s)-\varphi(0)) - \tfrac12\int_0^2 (2-s)
+    \varphi'(s)`. Sums of such terms (the cosine landscape) follow by linearity.
+    """
+    s = sp.Symbol("s", nonnegative=True)
+    a = sp.Symbol("a", positive=True)
+    b = sp.Symbol("b", real=True)
+    phi = sp.cos(a * s + b)
+    dphi = sp.diff(phi, s)
+    return {
+        "uniform": sp.simplify(phi.subs(s, 1) - phi.subs(s, 0) - sp.integrate(dphi, (s, 0, 1))),
+        "exponential": sp.simplify(
+            sp.integrate(sp.exp(-s) * (phi - phi.subs(s, 0)), (s, 0, sp.oo))
+            - sp.integrate(sp.exp(-s) * dphi, (s, 0, sp.oo))),
+        "uniform02": sp.simplify(
+            sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2
+            - sp.integrate((2 - s) * dphi, (s, 0, 2)) / 2),
+        "uniform02_unweighted": sp.simplify(
+            sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2
+            - sp.integrate(dphi, (s, 0, 2)) / 2),
+    }
