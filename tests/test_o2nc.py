@@ -122,3 +122,25 @@ def test_randomisation_estimates_are_unbiased():
     assert abs(biased.mean() - targets["uniform02"]) > 10 * biased.std(ddof=1) / 4
     with pytest.raises(ValueError, match="law must be one of"):
         randomisation_estimates(p, x, d, "gaussian", 10, 2, rng)
+
+
+def test_dimension_check_accepts_the_bounds_and_catches_mu_d_squared():
+    rep = o2nc.dimension_report(1)
+    assert all(r["consistent"] for r in rep.values())
+    bad = o2nc.dimension_report(2)
+    assert [k for k, r in bad.items() if not r["consistent"]] == [
+        "Lemma 3.1 (AMC25): bound on E||grad F(ybar)||_[lambda]"]
+
+
+def test_dimension_check_catches_perturbed_exponents():
+    import sympy as sp
+
+    s = o2nc.o2nc_symbols()
+    # Corollary 4.1 with lambda instead of sqrt(lambda): no longer dimensionless
+    wrong = 49 * (s["G"] + s["sigma"]) ** 2 * s["epsilon"] ** -2 * s["Delta_F"] * s["lambda"] * (
+        s["epsilon"] ** sp.Rational(-3, 2))
+    assert set(o2nc.term_dimensions(wrong)) == {(sp.Rational(1, 2), sp.Rational(-3, 2))}
+    # a gradient plus a length: two terms of different dimensions
+    assert set(o2nc.term_dimensions((s["G"] + s["D"]) * s["T"])) == {(1, -1), (0, 1)}
+    # a mixed sum inside a function is not a monomial at all
+    assert o2nc.term_dimensions(sp.sqrt(s["G"] + s["D"])) == [None]

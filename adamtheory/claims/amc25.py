@@ -198,6 +198,21 @@ def _rand(ctx: Context, weighted: bool) -> Outcome:
     )
 
 
+def _dims(ctx: Context, mu_power: int) -> Outcome:
+    report = o2nc_theory.dimension_report(mu_power)
+    bad = [name for name, r in report.items() if not r["consistent"]]
+    return Outcome(
+        "pass" if not bad else "fail",
+        predicted=("every O2NC bound is dimensionally consistent (gradient, length, function "
+                   "units), with Lemma 3.1's term mu·D" + ("" if mu_power == 1 else "²") + ")"),
+        measured=(f"{len(report) - len(bad)}/{len(report)} bounds consistent"
+                  + (f"; inconsistent: {bad}" if bad else "")),
+        values={"report": {k: {"consistent": r["consistent"], "terms": r["terms"],
+                               "expected": list(r["expected"])} for k, r in report.items()},
+                "mu_power": mu_power},
+    )
+
+
 CLAIMS = (
     Claim(
         id="D2D",
@@ -243,6 +258,21 @@ CLAIMS = (
         control_description="the (2 - s) weight dropped in the U[0, 2] identity",
         check=lambda ctx: _rand(ctx, True),
         control=lambda ctx: _rand(ctx, False),
+    ),
+    Claim(
+        id="O2NC-DIM",
+        title="The O2NC bounds are dimensionally consistent (Lemma 3.1 has mu·D, not mu·D²)",
+        statement=("With gradients [F/x], lengths [x], function values [F], lambda [F/x³] and "
+                   "mu [F/x²], every term of AMC25 Lemma 3.1/3.2, Corollaries 4.1, 4.2, 5.1 and "
+                   "2602.08372 Theorem 5 has the dimension of its left-hand side; the text's "
+                   "mu·D² term in Lemma 3.1 (THEORY §4 flag) does not."),
+        source="AMC25 Lemma 3.1, 3.2, Cor. 4.1, 4.2, 5.1; arXiv 2602.08372 Thm 5; THEORY.md §4",
+        provenance="derived",
+        rule=("pass iff scaling every symbol by its units makes each additive term of each bound "
+              "a pure monomial with the bound's expected dimension (SymPy, exact)"),
+        control_description="Lemma 3.1 as transcribed in the text we had, with mu·D²",
+        check=lambda ctx: _dims(ctx, 1),
+        control=lambda ctx: _dims(ctx, 2),
     ),
     Claim(
         id="EMA-REC",

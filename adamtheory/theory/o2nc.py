@@ -96,3 +96,96 @@ def randomisation_residuals() -> dict[str, sp.Expr]:
             sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2
             - sp.integrate(dphi, (s, 0, 2)) / 2),
     }
+
+
+# --------------------------------------------------------------------------- dimensions
+#: physical dimension of each O2NC symbol as exponents of (function value F, length x)
+DIMENSIONS: dict[str, tuple[int, int]] = {
+    "G": (1, -1), "sigma": (1, -1), "epsilon": (1, -1), "nu": (1, -1),  # gradients
+    "Delta_F": (1, 0),  # function values
+    "D": (0, 1), "delta": (0, 1),  # lengths
+    "lambda": (1, -3),  # ||grad||_[lambda] = ||E grad|| + lambda E||w - x||^2
+    "mu": (1, -2),  # regulariser (mu/2)||Delta||^2 in a loss measured in F
+    "H": (1, -3), "L": (1, -2),  # Hessian-Lipschitz, smoothness
+    "T": (0, 0), "N": (0, 0), "beta": (0, 0), "beta1": (0, 0), "beta2": (0, 0),
+    "C_x": (0, 0), "Reg": (1, 0),  # regret = sum of <g, Delta>: function units
+}
+
+
+def o2nc_symbols() -> dict[str, sp.Symbol]:
+    """Positive SymPy symbols for every entry of :data:`DIMENSIONS`."""
+    return {name: sp.Symbol(name, positive=True) for name in DIMENSIONS}
+
+
+def term_dimensions(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr] | None]:
+    r"""Dimension (F, x exponents) of each additive term of ``expr``, by scaling the symbols.
+
+    Every symbol s of dimension (p, q) is replaced by s·a^p·b^q; a term's exponents are
+    :math:`a\,\partial_a\log r` and :math:`b\,\partial_b\log r` of the ratio r of the scaled
+    to the unscaled term. A term whose ratio is not a monomial a^p b^q (a sum of quantities of
+    different dimensions) gives ``None``.
+    """
+    a, b = sp.symbols("scale_F scale_x", positive=True)
+    syms = o2nc_symbols()
+    scaling = {syms[n]: syms[n] * a**p * b**q for n, (p, q) in DIMENSIONS.items()}
+    out: list[tuple[sp.Expr, sp.Expr] | None] = []
+    for term in sp.Add.make_args(sp.expand(expr)):
+        ratio = sp.simplify(term.subs(scaling, simultaneous=True) / term)
+        p = sp.simplify(a * sp.diff(sp.log(ratio), a))
+        q = sp.simplify(b * sp.diff(sp.log(ratio), b))
+        if p.free_symbols or q.free_symbols or sp.simplify(ratio - a**p * b**q) != 0:
+            out.append(None)
+        else:
+            out.append((p, q))
+    return out
+
+
+def o2nc_bounds(mu_power: int = 1) -> dict[str, tuple[sp.Expr, tuple[int, int]]]:
+    r"""The transcribed bounds of THEORY.md §4 with their expected dimensions.
+
+    ``mu_power`` is the power of D in Lemma 3.1's :math:`\mu D^{k}` term: 1 (derived) or 2
+    (as in the text we had; the negative control).
+    """
+    s = o2nc_symbols()
+    G, sig, eps, lam, D, T, beta, DF = (s[k] for k in ("G", "sigma", "epsilon", "lambda", "D",
+                                                        "T", "beta", "Delta_F"))
+    mu, Reg = s["mu"], s["Reg"]
+    grad = (1, -1)
+    lemma31 = (beta / (D * T) * Reg + (1 - beta) / (D * T) * Reg + DF / (D * T)
+               + mu * D**mu_power + sig / (T * sp.sqrt(1 - beta)) + sig * sp.sqrt(1 - beta))
+    cor41 = 49 * (G + sig) ** 2 * eps**-2 * 8 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
+    cor42_epochs = 4 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
+    cor51 = 49 * (G + sig) ** 2 * eps**-2 * 20 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
+    b1 = s["beta1"]
+    thm5_D = (1 - b1) * sp.sqrt(eps) / sp.sqrt(48 * lam)
+    thm5_gamma = b1 * thm5_D / sp.sqrt(1 - b1)
+    thm5_T = 16 * DF * sp.sqrt(48 * lam) / eps ** sp.Rational(3, 2) + 16 * (G + sig) / eps
+    omd_eta = 2 * D * sp.sqrt(1 - beta) / (G + sig)
+    omd_regret = 2 * D * (G + sig) * beta / sp.sqrt(1 - beta) + mu / 2 * D**2
+    mu_condition = 8 * lam * D * (1 + s["C_x"] * (1 - beta) ** -2)
+    return {
+        "Lemma 3.1 (AMC25): bound on E||grad F(ybar)||_[lambda]": (lemma31, grad),
+        "Corollary 4.1: T threshold": (cor41, (0, 0)),
+        "Corollary 4.2: epochs N": (cor42_epochs, (0, 0)),
+        "Corollary 5.1: T threshold": (cor51, (0, 0)),
+        "Theorem 5 (2602.08372): D": (thm5_D, (0, 1)),
+        "Theorem 5: gamma": (thm5_gamma, (0, 1)),
+        "Theorem 5: T threshold (inside max)": (thm5_T, (0, 0)),
+        "Lemma 3.2 (AMC25): eta x gradient = length": (omd_eta * G, (0, 1)),
+        "Lemma 3.2: discounted regret": (omd_regret, (1, 0)),
+        "Lemma 3.1: mu condition": (mu_condition, (1, -2)),
+        "(lambda, eps) with lambda = L^2/eps is a lambda": (s["L"] ** 2 / eps, (1, -3)),
+        "(lambda, eps) with lambda = H/2 is a lambda": (s["H"] / 2, (1, -3)),
+    }
+
+
+def dimension_report(mu_power: int = 1) -> dict[str, dict]:
+    """For each bound: term dimensions, expected dimension, and whether all terms match it."""
+    report = {}
+    for name, (expr, expected) in o2nc_bounds(mu_power).items():
+        dims = term_dimensions(expr)
+        report[name] = {"terms": [None if d is None else tuple(map(str, d)) for d in dims],
+                        "expected": expected,
+                        "consistent": all(d is not None and tuple(d) == expected
+                                          for d in dims)}
+    return report
