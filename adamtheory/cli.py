@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     drift.add_argument("--seed", type=int, default=0)
     drift.add_argument("--json", action="store_true", help="print JSON")
 
+    rates = sub.add_parser("rates", help="the O2NC rate table derived by the SymPy layer")
+    rates.add_argument("--json", action="store_true", help="print the table as JSON")
+
     figures = sub.add_parser("figures", help="regenerate the committed figure gallery")
     figures.add_argument("--out", type=Path, default=Path("figures"))
     figures.add_argument("--grid", type=int, default=200)
@@ -238,6 +241,24 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rates(args: argparse.Namespace) -> int:
+    from .theory import o2nc_rates
+
+    if args.json:
+        rows = [{"setting": r["setting"], "threshold": str(r["threshold"]),
+                 "derived": {k: str(v) for k, v in r["derived"].items()},
+                 "lower_bound": {k: str(v) for k, v in r["lower_bound"].items()},
+                 "lower_bound_source": r["lower_bound_source"], "optimal": r["optimal"]}
+                for r in o2nc_rates.rate_table()]
+        print(json.dumps({"rows": rows,
+                          "threshold": [str(t) for t in o2nc_rates.threshold_terms()],
+                          "bound_over_eps": str(o2nc_rates.total_share_limit())}, indent=2,
+                         ensure_ascii=False))
+    else:
+        print(o2nc_rates.render_markdown())
+    return 0
+
+
 def _cmd_figures(args: argparse.Namespace) -> int:
     from .claims.regions import build_region
     from .plots.region import atlas_figure
@@ -297,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         commands = {"claims": _cmd_claims, "verify": _cmd_verify, "region": _cmd_region,
-                    "drift": _cmd_drift, "figures": _cmd_figures}
+                    "drift": _cmd_drift, "figures": _cmd_figures, "rates": _cmd_rates}
         return commands[args.command](args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

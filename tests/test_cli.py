@@ -123,3 +123,12 @@ def test_unwritable_outputs_exit_2_before_running(tmp_path, capsys):
 def test_drift_names_a_for_bad_a(capsys):
     assert main(["drift", "--beta1", "0", "--beta2", "0.5", "--n", "5", "--a", "inf"]) == 2
     assert "a must be finite" in capsys.readouterr().err
+
+
+def test_rates_command(capsys):
+    assert main(["rates"]) == 0
+    out = capsys.readouterr().out
+    assert "ε^-4" in out and "| yes |" in out
+    assert main(["rates", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert all(row["optimal"] for row in payload["rows"])

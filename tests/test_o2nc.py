@@ -144,3 +144,33 @@ def test_dimension_check_catches_perturbed_exponents():
     assert set(o2nc.term_dimensions((s["G"] + s["D"]) * s["T"])) == {(1, -1), (0, 1)}
     # a mixed sum inside a function is not a monomial at all
     assert o2nc.term_dimensions(sp.sqrt(s["G"] + s["D"])) == [None]
+
+
+def test_rate_table_is_derived_optimal_and_mu_d_squared_is_not():
+    from adamtheory.theory import o2nc_rates
+
+    rows = o2nc_rates.rate_table()
+    assert all(r["optimal"] for r in rows) and len(rows) == 4
+    assert {str(v) for r in rows for v in r["derived"].values()} >= {"-7/2", "1/2", "-4", "-3"}
+    bad = o2nc_rates.rate_table(2)
+    assert not any(r["optimal"] for r in bad)
+    # with mu·D² the rate would beat ZC24's lower bound: impossible, so the term is mu·D
+    lam_row = bad[0]
+    assert lam_row["derived"]["epsilon"] > lam_row["lower_bound"]["epsilon"]
+
+
+def test_rate_derivation_shares_and_parameters():
+    import sympy as sp
+
+    from adamtheory.theory import o2nc_rates as r
+
+    choice = r.parameter_choice()
+    # THEORY's expected scalings: 1-beta = Theta(eps²/(G+sigma)²), D = Theta((1-beta) sqrt(eps/lam))
+    assert sp.simplify((1 - choice[r.beta]) * (r.G + r.sigma) ** 2 / r.eps**2) == sp.Rational(1, 9)
+    ratio = sp.simplify(choice[r.D] / ((1 - choice[r.beta]) * sp.sqrt(r.eps / r.lam)))
+    assert ratio == sp.Rational(1, 4)
+    shares = r.term_shares()
+    assert shares["Delta_F/(D T)"] == 1
+    assert sp.limit(shares["mu D terms"], r.eps, 0) == sp.Rational(1, 2)
+    assert sp.simplify(4 - r.total_share_limit()).is_nonnegative
+    assert "| yes |" in r.render_markdown() and "| NO |" not in r.render_markdown()

@@ -5,6 +5,6 @@ operate on lambdified expressions, never on retyped formulas.
 This package never imports :mod:`adamtheory.kernels`.
 """
 
-from . import colour_ball, divergence, ema, ftrl, o2nc, reddi
+from . import colour_ball, divergence, ema, ftrl, o2nc, o2nc_rates, reddi
 
-__all__ = ["colour_ball", "divergence", "ema", "ftrl", "o2nc", "reddi"]
+__all__ = ["colour_ball", "divergence", "ema", "ftrl", "o2nc", "o2nc_rates", "reddi"]
