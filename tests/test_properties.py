@@ -90,7 +90,7 @@ def test_batched_run_equals_per_trajectory_runs(seed, sampling, n, batch):
 
 
 @given(seed=st.integers(0, 2**32), n=st.integers(2, 6), d=st.integers(1, 3))
-def test_quadratic_run_converges_towards_mean_with_sgd_full_steps(seed, n, d):
+def test_sgd_unit_step_on_quadratic_jumps_to_the_sampled_centre(seed, n, d):
     """SGD(lr=1) on ½(x-b_i)² jumps to b_i: after a step x equals the sampled centre."""
     from adamtheory.kernels import sgd
 

@@ -109,5 +109,9 @@ def test_sampling_schemes():
     assert np.sum((counts - idx.size / 5) ** 2 / (idx.size / 5)) < 30
 
 
-def test_progress_bar_runs(capsys):
-    run(one_big_gradient(3), adam(0.1), steps=5, progress=True, backend="numpy")
+def test_progress_bar_is_shown_and_changes_nothing(capsys):
+    kw = {"steps": 5, "backend": "numpy", "record": "final"}
+    with_bar = run(one_big_gradient(3), adam(0.1), progress=True, **kw)
+    assert "adam on one_big_gradient" in capsys.readouterr().err
+    without = run(one_big_gradient(3), adam(0.1), progress=False, **kw)
+    assert np.array_equal(with_bar.x_final.values, without.x_final.values)

@@ -349,7 +349,7 @@ def _conv_floor(ctx: Context, exponent: float) -> tuple[bool, str, dict]:
         boot.append([(stationary_root(xs, chains[:, rng.integers(0, 16, 16)].mean(axis=1))
                       - x_star) ** 2 for _ in range(200)])
     floors = np.asarray(floors)
-    slope, _, _ = fitted_slope(1 - beta2s, floors, rng=rng, n_boot=10)
+    slope = float(np.polyfit(np.log(1 - beta2s), np.log(floors), 1)[0])
     boot = np.asarray(boot)  # (beta2, resamples): slope per joint resample of the chains
     slopes = [np.polyfit(np.log(1 - beta2s), np.log(boot[:, j]), 1)[0]
               for j in range(boot.shape[1]) if np.all(boot[:, j] > 0)]
