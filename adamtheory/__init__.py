@@ -7,6 +7,20 @@ code); :mod:`adamtheory.claims` combines them into registered, falsifiable check
 
 from . import kernels, problems
 from .kernels import run
+from .kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run
+from .kernels.finite_sum import FiniteSumSweepConfig, finite_sum_sweep
+from .problems.user import user_finite_sum
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "kernels", "problems", "run"]
+__all__ = ["BetaOMD", "ClippedAdamLearner", "FiniteSumSweepConfig", "__version__",
+           "finite_sum_sweep", "kernels", "o2nc_run", "problems", "run", "sweep_own_problem",
+           "user_finite_sum"]
+
+
+def __getattr__(name: str):
+    # claims import SymPy (slow); load the own-problem API only when asked for
+    if name == "sweep_own_problem":
+        from .claims.user_problem import sweep_own_problem
+
+        return sweep_own_problem
+    raise AttributeError(f"module 'adamtheory' has no attribute {name!r}")

@@ -2,6 +2,8 @@
 
 ``adamtheory verify`` runs registered claims and prints (id, provenance, predicted, measured,
 verdict); it exits 0 when no claim fails, 1 when one fails or errors, 2 on a usage error.
+Results are cached on disk per claim (``--force`` recomputes, ``--no-cache`` bypasses the
+cache); ``--out DIR`` writes results.json, report.md, report.html and figures/.
 ``adamtheory claims`` lists the registry.
 """
 
@@ -36,8 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--backend", default="auto", choices=("auto", "numpy", "cupy"))
     verify.add_argument("--seed", default=0, type=int, help="root seed (non-negative)")
     verify.add_argument("--out", type=Path, metavar="DIR",
-                        help="write results.json and report.md into DIR")
+                        help="write results.json, report.md, report.html (self-contained) "
+                             "and figures/ into DIR")
     verify.add_argument("--json", type=Path, metavar="FILE", help="write results as JSON")
+    verify.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="result cache (default: $ADAMTHEORY_CACHE_DIR, else "
+                             "$XDG_CACHE_HOME/adamtheory, else ~/.cache/adamtheory)")
+    verify.add_argument("--force", action="store_true",
+                        help="recompute every claim (and refresh the cache)")
+    verify.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the result cache")
+    verify.add_argument("--quiet", action="store_true", help="no progress bars")
     claims = sub.add_parser("claims", help="list the registered claims")
     claims.add_argument("--json", action="store_true", help="print the registry as JSON")
 
@@ -101,31 +112,76 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_markdown(payload: dict[str, Any]) -> str:
-    lines = ["# adamtheory verification report", "",
-             f"profile `{payload['profile']}`, seed {payload['seed']}, backend "
-             f"`{payload['environment']['backend']}`; summary: "
-             + ", ".join(f"{k} {v}" for k, v in payload["summary"].items()), "",
-             "| id | provenance | predicted | measured | verdict | control fired | s |",
-             "|---|---|---|---|---|---|---|"]
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
+def _progress(quiet: bool) -> Any:
+    """``iterable -> iterable`` with a tqdm bar on stderr, or plain iteration.
 
-    for r in payload["claims"]:
-        lines.append(f"| {r['id']} | {r['provenance']} | {cell(r['predicted'])} | "
-                     f"{cell(r['measured'])} | "
-                     f"**{r['verdict']}** | {r['control']['fired']} | {r['seconds']:.2f} |")
-    lines += ["", "## Environment", "", "```json",
-              json.dumps(payload["environment"], indent=2), "```", ""]
-    return "\n".join(lines)
+    Off with ``--quiet`` and whenever stderr is not a terminal (logs, pipes, CI).
+    """
+    if quiet or not sys.stderr.isatty():
+        return lambda items, **kw: items
+    from tqdm import tqdm
+
+    return lambda items, **kw: tqdm(items, file=sys.stderr, leave=False, **kw)
+
+
+def _write_line(text: str) -> None:
+    """Print one table line above a running progress bar (and flush: results stream)."""
+    from tqdm import tqdm
+
+    tqdm.write(text, file=sys.stdout)
+    sys.stdout.flush()
+
+
+def _run_all(args: argparse.Namespace, selected: list, key_of: Any, cache: Any,
+             progress: Any) -> tuple[list[dict[str, Any]], Any]:
+    """Run (or load) each claim, print its row, cache it as soon as it is done.
+
+    Returns the results (JSON form, annotated) and the cache (``None`` once storing failed).
+    """
+    from .claims import run_claim
+    from .report import annotate
+
+    widths = [10, 9, 44, 52, 12]
+    results: list[dict[str, Any]] = []
+    bar = progress(selected, desc="claims", unit="claim")
+    for claim in bar:
+        if hasattr(bar, "set_postfix_str"):
+            bar.set_postfix_str(claim.id)
+        key = key_of(claim)
+        data = cache.load(key) if cache is not None and not args.force else None
+        cached = data is not None
+        if data is None:
+            result = run_claim(claim, profile=args.profile, seed=args.seed,
+                               backend=args.backend)
+            data = result.to_json()
+            # a crash is not a result worth keeping: it is retried on the next run
+            if cache is not None and result.verdict != "error":
+                try:
+                    cache.store(key, data)
+                except OSError as exc:
+                    print(f"warning: result cache disabled, cannot write "
+                          f"{exc.filename or cache.directory}: {exc.strerror or exc}",
+                          file=sys.stderr)
+                    cache = None
+        data = annotate(data, cached=cached)
+        results.append(data)
+        verdict = data["verdict"] + ("" if data["control"]["fired"] else " (ctl!)")
+        _write_line(_row([data["id"], data["provenance"], data["predicted"], data["measured"],
+                          verdict], widths))
+        if data["message"]:
+            _write_line(f"{'':>12}{data['message']}")
+    return results, cache
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .claims import REGISTRY, get_claim, run_claim
+    from .claims import REGISTRY, get_claim
     from .kernels import environment, resolve_backend
+    from .report import ResultCache, cache_key, default_cache_dir, source_digest
 
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer; got {args.seed}")
+    if args.no_cache and (args.cache_dir is not None):
+        raise UsageError("--cache-dir and --no-cache exclude each other")
     try:
         selected = [get_claim(c) for c in args.claim] if args.claim else list(REGISTRY)
     except ValueError as exc:
@@ -138,38 +194,78 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if target is not None:  # fail before hours of work, not after
             target.parent.mkdir(parents=True, exist_ok=True)
             target.touch()
-    widths = [10, 9, 44, 52, 12]
-    print(_row(["id", "tag", "predicted", "measured", "verdict"], widths), flush=True)
-    results = []
+    env = environment(backend.name, backend.device) | {
+        "backend_requested": backend.requested, "sweep_backend": sweep_backend,
+        **_versions("matplotlib", "tqdm"), "source_digest": source_digest()}
+    cache = None if args.no_cache else ResultCache(args.cache_dir or default_cache_dir())
+    backends = {"requested": args.backend, "array": backend.name, "device": backend.device,
+                "sweep": sweep_backend}
+
+    def key_of(claim: Any) -> dict[str, Any]:
+        return cache_key(claim.describe(), profile=args.profile, seed=args.seed,
+                         backend=backends, environment=env, source=env["source_digest"])
+
+    progress = _progress(args.quiet)
+    print(_row(["id", "tag", "predicted", "measured", "verdict"], [10, 9, 44, 52, 12]),
+          flush=True)
     start = time.perf_counter()
-    for claim in selected:
-        result = run_claim(claim, profile=args.profile, seed=args.seed, backend=args.backend)
-        results.append(result)
-        verdict = result.verdict + ("" if result.control["fired"] else " (ctl!)")
-        print(_row([result.id, result.provenance, result.predicted, result.measured, verdict],
-                   widths), flush=True)
-        if result.message:
-            print(f"{'':>12}{result.message}", flush=True)
-    counts = {v: sum(r.verdict == v for r in results)
+    try:
+        results, cache_left = _run_all(args, selected, key_of, cache, progress)
+    except KeyboardInterrupt:
+        if cache is not None:
+            print(f"interrupted: finished claims are cached in {cache.directory} and are "
+                  "reused by the next run", file=sys.stderr)
+        raise
+    total = time.perf_counter() - start
+    counts = {v: sum(r["verdict"] == v for r in results)
               for v in ("pass", "fail", "inconclusive", "error")}
-    print(f"\n{len(results)} claims in {time.perf_counter() - start:.1f} s: "
-          + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    hits = sum(r["cached"] for r in results)
+    print(f"\n{len(results)} claims in {total:.1f} s"
+          + (f" ({hits} from the cache in {cache.directory}; --force recomputes)"
+             if hits and cache is not None else "")
+          + ": " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     payload = {
         "profile": args.profile,
         "seed": args.seed,
         "summary": counts,
-        "claims": [r.to_json() for r in results],
-        "environment": environment(backend.name, backend.device)
-        | {"backend_requested": backend.requested, "sweep_backend": sweep_backend},
+        "claims": results,
+        "environment": env,
+        "total_seconds": round(total, 3),
+        "created": _now(),
+        "cache": {"enabled": cache is not None,
+                  "directory": str(cache.directory) if cache is not None else None,
+                  "writable": cache_left is not None, "forced": bool(args.force),
+                  "hits": hits, "computed": len(results) - hits},
     }
+    if args.out:
+        from .report import render_all, write_report
+
+        # drawn from the results' values, so cached results get their figures too
+        images = render_all(results, {c.id: c.figure for c in selected},
+                            lambda items: progress(items, desc="figures", unit="figure"))
+        write_report(payload, images, args.out)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False))
-        (args.out / "report.md").write_text(_report_markdown(payload))
     return 1 if counts["fail"] or counts["error"] else 0
+
+
+def _versions(*packages: str) -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for pkg in packages:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _save(fig: Any, path: Path) -> None:

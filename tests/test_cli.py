@@ -14,6 +14,12 @@ CLAIM_KEYS = {"id", "title", "source", "provenance", "verdict", "predicted", "me
               "seconds"}
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """verify caches results; tests must neither read nor fill the user's cache."""
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def test_verify_json_schema(tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["verify", "--claim", "FTRL-BC", "EMA-REC", "--json", str(out),
@@ -27,6 +33,9 @@ def test_verify_json_schema(tmp_path, capsys):
         assert isinstance(claim["seconds"], float)
     assert (tmp_path / "rep" / "results.json").exists()
     assert "| FTRL-BC |" in (tmp_path / "rep" / "report.md").read_text()
+    assert "EMA-REC" in (tmp_path / "rep" / "report.html").read_text()
+    assert json.loads((tmp_path / "rep" / "results.json").read_text())["summary"] == \
+        payload["summary"]
     table = capsys.readouterr().out
     assert "FTRL-BC" in table and "pass" in table
 
@@ -44,6 +53,7 @@ def test_failing_claim_exits_1(monkeypatch, capsys):
     (["verify", "--backend", "tpu"], "invalid choice"),
     (["verify", "--seed", "-3"], "--seed must be a non-negative integer"),
     (["verify", "--profile", "huge"], "invalid choice"),
+    (["verify", "--no-cache", "--cache-dir", "x"], "exclude each other"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_user_errors_exit_2_in_one_line(argv, msg, capsys):

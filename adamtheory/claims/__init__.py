@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import amc25, ftrl24, library_semantics, r18, z22
+from . import amc25, ftrl24, library_semantics, o2nc_runs, r18, z22
 from .base import PROFILES, PROVENANCE_TAGS, Claim, ClaimResult, Context, Outcome, run_claim
 
 REGISTRY: tuple[Claim, ...] = (
     *library_semantics.CLAIMS,
     *ftrl24.CLAIMS,
     *amc25.CLAIMS,
+    *o2nc_runs.CLAIMS,
     *z22.CLAIMS,
     *r18.CLAIMS,
 )

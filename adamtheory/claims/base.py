@@ -6,10 +6,13 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "PROFILES",
@@ -78,6 +81,10 @@ class Claim:
         What the negative control perturbs; it must produce a failing verdict.
     check, control : callable
         ``Context -> Outcome``.
+    figure : callable, optional
+        ``values -> matplotlib.figure.Figure``: draws the check's JSON-able ``values`` (as in
+        :attr:`ClaimResult.values` after a JSON round trip), so a figure can be regenerated
+        from a cached result without re-running the check. ``None``: no figure.
     """
 
     id: str
@@ -89,6 +96,7 @@ class Claim:
     control_description: str
     check: Callable[[Context], Outcome]
     control: Callable[[Context], Outcome]
+    figure: Callable[[dict[str, Any]], Figure] | None = None
 
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCE_TAGS:
@@ -124,9 +132,24 @@ class ClaimResult:
     control: dict[str, Any]
     values: dict[str, Any]
     message: str = ""
+    statement: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClaimResult:
+        """Rebuild a result from :meth:`to_json`'s output (unknown keys are ignored).
+
+        Non-finite floats come back as the strings ``to_json`` wrote (``"nan"``, ``"inf"``).
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"data must be a dict from ClaimResult.to_json; got {type(data)}")
+        known = {f.name for f in fields(cls)}
+        missing = {f.name for f in fields(cls) if f.default is MISSING} - data.keys()
+        if missing:
+            raise ValueError(f"data lacks the ClaimResult fields {sorted(missing)}")
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def _jsonable(obj: Any) -> Any:
@@ -180,5 +203,5 @@ def run_claim(claim: Claim, *, profile: str = "quick", seed: int = 0,
         seconds=round(seconds, 4), profile=profile, seed=seed,
         control={"description": claim.control_description, "verdict": control.verdict,
                  "measured": control.measured, "fired": control.verdict == "fail"},
-        values=main.values, message=message,
+        values=main.values, message=message, statement=claim.statement,
     )

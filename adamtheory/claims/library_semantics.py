@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import adam, amsgrad, clipped_adam, rmsprop, sgd, sgdm
+from ..plots.claim_figures import adam_ref_figure
 from . import reference_loops as ref
 from .base import Claim, Context, Outcome
 from .rules import identity_verdict, relative_error
@@ -147,5 +148,6 @@ CLAIMS = (
         ),
         check=check,
         control=control,
+        figure=adam_ref_figure,
     ),
 )

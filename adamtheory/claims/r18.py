@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import adam, amsgrad, run, sgd
+from ..plots.claim_figures import compact, log_indices, r_t1_figure
 from ..problems import reddi_cyclic, reddi_stochastic
 from ..theory import divergence, reddi
 from .base import Claim, Context, Outcome
@@ -27,13 +28,17 @@ def _t1(ctx: Context, beta2: float) -> Outcome:
     problem = reddi_cyclic(C)
     kw = {"steps": steps, "sampling": "cyclic", "schedule": "inv_sqrt_step", "record": 1,
           "backend": "numpy"}
-    out = {}
+    out, curves = {}, {}
+    shown = log_indices(steps, 200)  # the figure's points: log-spaced steps
     for name, opt in (("adam", adam(_T1_ETA, 0.0, beta2, eps=0.0, bias_correction=False)),
                       ("amsgrad", amsgrad(_T1_ETA, 0.0, beta2, eps=0.0, variant="paper")),
                       ("sgd", sgd(_T1_ETA))):
         ds = run(problem, opt, **kw)
         path = ds.x.values[0, :-1, 0]
-        out[name] = (float(ds.x_final.values[0, 0]), float(_average_regret(path, C, 3)[-1]))
+        regret = _average_regret(path, C, 3)
+        out[name] = (float(ds.x_final.values[0, 0]), float(regret[-1]))
+        curves[f"{name}_x"] = compact(path[shown])
+        curves[f"{name}_regret"] = compact(regret[shown])
     adam_x, adam_r = out["adam"]
     ok = (adam_x >= 0.99 and abs(adam_r - predicted) <= 0.01 * predicted
           and all(out[k][0] <= -0.9 and out[k][1] <= 0.05 for k in ("amsgrad", "sgd")))
@@ -45,7 +50,8 @@ def _t1(ctx: Context, beta2: float) -> Outcome:
                   f"x={out['sgd'][0]:+.3f}, R/T={out['sgd'][1]:.4f}"),
         values={"predicted_regret": predicted, "C": C, "beta2": beta2, "steps": steps,
                 **{f"{k}_x_final": v[0] for k, v in out.items()},
-                **{f"{k}_average_regret": v[1] for k, v in out.items()}},
+                **{f"{k}_average_regret": v[1] for k, v in out.items()},
+                "curves": {"t": (shown + 1).tolist(), **curves}},
     )
 
 
@@ -152,6 +158,7 @@ CLAIMS = (
         control_description="beta2 = 0.999 instead of 1/(1+C²) (Theorem 1's setting violated)",
         check=t1_check,
         control=t1_control,
+        figure=r_t1_figure,
     ),
     Claim(
         id="R-T2",

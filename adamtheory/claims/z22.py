@@ -11,6 +11,14 @@ import sympy as sp
 from ..kernels import adam, run
 from ..kernels.counterexample import CONVERGED, DIVERGED, UNDECIDED, ChainConfig, SweepConfig
 from ..kernels.sweeps import divergence_sweep, drift_estimate, region_area
+from ..plots.claim_figures import (
+    compact,
+    log_indices,
+    z_conv_figure,
+    z_cyc_figure,
+    z_drift_figure,
+    z_grow_figure,
+)
 from ..problems import one_big_gradient
 from ..theory import colour_ball, divergence
 from .base import Claim, Context, Outcome
@@ -53,6 +61,7 @@ def _cyc(ctx: Context, perturb: bool) -> Outcome:
     b2 = np.linspace(0.0, 0.99, 8)
     g1, g2 = np.meshgrid(b1, b2, indexing="ij")
     worst, points = 0.0, 0
+    cases = []  # the figure's data: both drifts on the 8 x 8 grid
     for n in ns:
         burn = math.ceil(math.log(1e-16) / (n * math.log(0.99)))  # 0.99^(n·burn) < 1e-16
         for a in _a_values(n):
@@ -65,6 +74,8 @@ def _cyc(ctx: Context, perturb: bool) -> Outcome:
             err = np.abs(est.drift.values - mu) / np.maximum(1.0, np.abs(mu))
             worst = max(worst, float(err.max()))
             points += mu.size
+            cases.append({"n": n, "a": a, "closed_form": compact(mu),
+                          "simulated": compact(est.drift.values), "max_error": float(err.max())})
     verdict = identity_verdict(worst, CYC_TOLERANCE) if symbolic_ok else "fail"
     return Outcome(
         verdict,
@@ -72,7 +83,8 @@ def _cyc(ctx: Context, perturb: bool) -> Outcome:
                   f"(<= {CYC_TOLERANCE:g})",
         measured=f"max rel. error {worst:.1e} over {points} points (cyclic chain); "
                  f"fixed-point residuals {'0' if symbolic_ok else 'NONZERO'}",
-        values={"max_error": worst, "points": points, "symbolic_ok": symbolic_ok},
+        values={"max_error": worst, "points": points, "symbolic_ok": symbolic_ok,
+                "plot": {"beta1": b1.tolist(), "beta2": b2.tolist(), "cases": cases}},
     )
 
 
@@ -150,8 +162,9 @@ def _predicted_drift(ctx: Context, b1, b2, n, a, sampling):
 def _drift(ctx: Context, offset: float) -> Outcome:
     b1, b2, epochs, ns = _drift_grid(ctx)
     g1, g2 = np.meshgrid(b1, b2, indexing="ij")
-    rows, ratio_errs = [], []
+    rows, ratio_errs, grids = [], [], []
     ok = True
+    thin = slice(None, None, -(-b1.size // 20))  # the figure's grid: at most 20 x 20 points
     for n in ns:
         for a in _a_values(n):
             for sampling in ("shuffle", "iid", "cyclic"):
@@ -181,6 +194,10 @@ def _drift(ctx: Context, offset: float) -> Outcome:
                 ratio_errs.extend(np.abs(ratios - 1).tolist())
                 needed = 1.0 if sampling == "cyclic" else 0.99  # cyclic: exact prediction
                 rows.append((n, a, sampling, agree, undecided, int(outside.sum()), median, frac10))
+                if n == ns[0]:
+                    grids.append({"n": n, "a": a, "sampling": sampling, "agreement": agree,
+                                  "status": status[thin, thin].astype(int).tolist(),
+                                  "drift": compact(mu[thin, thin], 4)})
                 ok &= (agree >= needed and undecided <= UNDECIDED_CAP
                        and (not ratios.size or abs(median - 1) <= 0.10))
     worst = min(rows, key=lambda r: r[3])
@@ -198,7 +215,9 @@ def _drift(ctx: Context, offset: float) -> Outcome:
         values={"rows": [dict(zip(("n", "a", "sampling", "agreement", "undecided", "points",
                                    "median_displacement_ratio", "fraction_within_10pct"), r,
                                   strict=True))
-                         for r in rows], "offset": offset, "x0": DRIFT_X0},
+                         for r in rows], "offset": offset, "x0": DRIFT_X0,
+                "grid_beta1": b1[thin].tolist(), "grid_beta2": b2[thin].tolist(),
+                "grids": grids},
     )
 
 
@@ -325,7 +344,10 @@ def _conv_d0_zero(ctx: Context, beta2: float) -> tuple[bool, str, dict]:
            else "too few resolved points")
     text = (f"D0=0 (beta2={beta2}): {fit}; float64 resolution "
             + (f"at epoch {reached}" if reached > 0 else "not reached"))
-    return ok, text, {"slope": slope, "ci": [lo, hi], "resolution_epoch": reached}
+    shown = log_indices(running_min.size, 60)  # the figure's points
+    return ok, text, {"slope": slope, "ci": [lo, hi], "resolution_epoch": reached,
+                      "epochs": shown.tolist(), "running_min": compact(running_min[shown]),
+                      "resolution": resolution}
 
 
 def _conv_floor(ctx: Context, exponent: float) -> tuple[bool, str, dict]:
@@ -431,6 +453,7 @@ CLAIMS = (
         control_description="the closed form with both 1/(1 - beta^n) normalisers dropped",
         check=lambda ctx: _cyc(ctx, False),
         control=lambda ctx: _cyc(ctx, True),
+        figure=z_cyc_figure,
     ),
     Claim(
         id="Z-SIGN",
@@ -464,6 +487,7 @@ CLAIMS = (
         control_description="predict with sign(mu + 1) (the drift offset by a constant)",
         check=lambda ctx: _drift(ctx, 0.0),
         control=lambda ctx: _drift(ctx, 1.0),
+        figure=z_drift_figure,
     ),
     Claim(
         id="Z-ALLDIV",
@@ -492,6 +516,7 @@ CLAIMS = (
         control_description="the same test against the exponent 1 (too strong a threshold)",
         check=lambda ctx: _grow(ctx, 3.5),
         control=lambda ctx: _grow(ctx, 1.0),
+        figure=z_grow_figure,
     ),
     Claim(
         id="Z-CONV",
@@ -513,6 +538,7 @@ CLAIMS = (
                              "exponent 3 for the floor"),
         check=lambda ctx: _conv(ctx, 0.999, 1.0),
         control=lambda ctx: _conv(ctx, 0.5, 3.0),
+        figure=z_conv_figure,
     ),
     Claim(
         id="CB-A1",

@@ -45,12 +45,15 @@ from .._validate import check_choice, check_int, check_interval, check_positive
 from .sampling import SAMPLING_CHOICES, STREAM_SAMPLING, epoch_permutations, uniforms
 
 __all__ = [
+    "adam_direction",
     "CONVERGED",
     "DIVERGED",
     "UNDECIDED",
     "ChainConfig",
     "SweepConfig",
+    "classify_end",
     "drift_chain_reference",
+    "inside_ball",
     "sweep_reference",
 ]
 
@@ -110,6 +113,20 @@ class SweepConfig:
         return asdict(self)
 
 
+
+def adam_direction(m: np.ndarray, v: np.ndarray, b1t: Any, b2t: Any, bias_correction: bool,
+                   eps: float) -> np.ndarray:
+    r"""Adam's direction :math:`\hat m/(\sqrt{\hat v}+\epsilon)` (or :math:`m/(\sqrt v+\epsilon)`),
+    0 where the denominator is 0; ``b1t``, ``b2t`` are :math:`\beta_1^t, \beta_2^t`. Shared by
+    the reference sweeps so that they stay bit-identical."""
+    if bias_correction:
+        den = np.sqrt(v) / np.sqrt(1.0 - b2t) + eps
+        num = m / (1.0 - b1t)
+    else:
+        den = np.sqrt(v) + eps
+        num = m
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
 def check_grid(beta1: Any, beta2: Any) -> tuple[np.ndarray, np.ndarray]:
     """Flattened float64 (β1, β2) arrays of equal length, each in [0, 1)."""
     b1 = np.ascontiguousarray(np.asarray(beta1, dtype=np.float64).ravel())
@@ -147,6 +164,48 @@ def _epoch_indices(cfg_sampling: str, keys: np.ndarray, epoch: int, n: int) -> n
     steps = np.arange(epoch * n, (epoch + 1) * n, dtype=np.uint64)
     u = uniforms(keys, steps, STREAM_SAMPLING)
     return np.minimum((u * n).astype(np.int64), n - 1)
+
+
+def inside_ball(dist: np.ndarray, d0: float, rho: float, lr: float, epochs_done: float
+                ) -> np.ndarray:
+    r"""Whether :math:`d_k \le d_0 + 1 + \rho\,\eta\sqrt{k}` after ``epochs_done`` = k epochs
+    (the ball of the classification rule in the module docstring)."""
+    return dist <= d0 + 1.0 + rho * lr * np.sqrt(epochs_done)
+
+
+def classify_end(status: np.ndarray, diverged_at: np.ndarray, alive: np.ndarray,
+                 last_inside: np.ndarray, final_dist: np.ndarray, half_dist: np.ndarray,
+                 half_mass: float, *, epochs: int, d0: float, rho: float, conv_tol: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    r"""End-of-run part of the classification rule (module docstring); returns new arrays.
+
+    Parameters
+    ----------
+    status, diverged_at : ndarray of int64, shape (B,)
+        After the run: :data:`DIVERGED` where an iterate overflowed, else :data:`UNDECIDED`.
+    alive : ndarray of bool
+        False where the iterate overflowed (frozen trajectories).
+    last_inside : ndarray of int64
+        The last epoch that ended inside the ball (:func:`inside_ball`), 0 if none.
+    final_dist, half_dist : ndarray
+        :math:`d_K` and :math:`d_{\lfloor K/2\rfloor}`.
+    half_mass : float
+        :math:`S = \sum_{k=\lfloor K/2\rfloor+1}^{K}\eta_k`.
+    epochs, d0, rho, conv_tol : K, :math:`d_0`, ρ and tol of the rule.
+
+    Returns
+    -------
+    (status, diverged_at) : new arrays (the inputs are not modified).
+    """
+    status = status.copy()
+    diverged_at = diverged_at.copy()
+    receding = final_dist - half_dist > 0.5 * rho * half_mass
+    left = alive & (status == UNDECIDED) & (last_inside < epochs) & receding
+    status[left] = DIVERGED
+    diverged_at[left] = last_inside[left] + 1
+    conv = (status == UNDECIDED) & (final_dist <= conv_tol * max(1.0, d0))
+    status[conv] = CONVERGED
+    return status, diverged_at
 
 
 def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) -> dict:
@@ -198,13 +257,7 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
                 g = np.where(idx[:, p] == 0, c, -a) * slope
                 m = b1 * m + (1.0 - b1) * g
                 v = b2 * v + (1.0 - b2) * (g * g)
-                if cfg.bias_correction:
-                    den = np.sqrt(v) / np.sqrt(1.0 - b2t) + cfg.eps
-                    num = m / (1.0 - b1t)
-                else:
-                    den = np.sqrt(v) + cfg.eps
-                    num = m
-                step = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+                step = adam_direction(m, v, b1t, b2t, cfg.bias_correction, cfg.eps)
                 x_new = x - eta * step
                 bad = ~np.isfinite(x_new) | (np.abs(x_new) > OVERFLOW)
                 newly = alive & bad
@@ -218,17 +271,14 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
             grad = np.abs(np.where(x >= -1.0, 1.0, x + 2.0)) / n
             min_grad = np.minimum(min_grad, grad)
             max_abs_x = np.maximum(max_abs_x, np.abs(x))
-            inside = dist <= d0 + 1.0 + cfg.rho * cfg.lr * np.sqrt(epoch + 1.0)
+            inside = inside_ball(dist, d0, cfg.rho, cfg.lr, epoch + 1.0)
             last_inside = np.where(inside, epoch + 1, last_inside)
             if epoch + 1 == K // 2:
                 x_half = x.copy()
     final_dist = np.abs(x - X_STAR)
-    receding = final_dist - np.abs(x_half - X_STAR) > 0.5 * cfg.rho * half_mass
-    left = alive & (status == UNDECIDED) & (last_inside < K) & receding
-    status[left] = DIVERGED
-    diverged_at[left] = last_inside[left] + 1
-    conv = (status == UNDECIDED) & (final_dist <= cfg.conv_tol * max(1.0, d0))
-    status[conv] = CONVERGED
+    status, diverged_at = classify_end(status, diverged_at, alive, last_inside, final_dist,
+                                       np.abs(x_half - X_STAR), half_mass, epochs=K, d0=d0,
+                                       rho=cfg.rho, conv_tol=cfg.conv_tol)
     return {"status": status, "diverged_at": diverged_at, "x_final": x, "x_half": x_half,
             "max_abs_x": max_abs_x, "min_grad_norm": min_grad}
 

@@ -14,10 +14,10 @@ Theorem 1 (the period-3 counterexample)
     :math:`p-1` times) the same sum gives :math:`2(C-p+1)/p`
     (:func:`periodic_average_regret`).
 
-Theorem 2 (any :math:`\beta_1 < \sqrt{\beta_2}`; the constants are *recalled*, i.e. a
-transcription from memory that the numbers here test rather than assume)
-    With an even period :math:`C`, :math:`f_t = Cx` if :math:`t \bmod C = 1`, else :math:`-x`,
-    and :math:`\gamma = \beta_1/\sqrt{\beta_2} < 1`, Adam fails when
+Theorem 2 (any :math:`\beta_1 < \sqrt{\beta_2}`; the constants are *recalled*)
+    The constants are a transcription from memory that the numbers here test rather than
+    assume. With an even period :math:`C`, :math:`f_t = Cx` if :math:`t \bmod C = 1`, else
+    :math:`-x`, and :math:`\gamma = \beta_1/\sqrt{\beta_2} < 1`, Adam fails when
 
     (i)   :math:`(1-\beta_1)\beta_1^{C-1} C \le 1 - \beta_1^{C-1}`,
     (ii)  :math:`\beta_2^{(C-2)/2} C^2 \le 1`,

@@ -1,0 +1,474 @@
+r"""Online-to-nonconvex conversions (THEORY.md §1.5) driven by online learners, with the model-EMA
+output and the online stationarity estimates of THEORY.md §2.
+
+Four conversions, named as in THEORY.md (an online learner proposes increments
+:math:`\Delta_t`; the conversion decides where gradients are queried):
+
+* ``uniform`` (CMO23; AMC25 Option I): :math:`x_t = x_{t-1} + \Delta_t`,
+  :math:`y_t = x_{t-1} + s_t\Delta_t`, :math:`s_t \sim U[0,1]`;
+* ``exponential`` (ZC24): :math:`s_t \sim \mathrm{Exp}(1)`, :math:`x_t = x_{t-1} + s_t\Delta_t`,
+  :math:`y_t = x_t`;
+* ``anchored`` (AMC25 Option II): epochs of ``T`` steps around an anchor :math:`a`:
+  :math:`w_t = a + \Delta_t`, :math:`y_t = a + s_t\Delta_t`; the next anchor is uniform on
+  :math:`\{w_1..w_T\}` and the learner restarts (its increments are offsets from the anchor);
+* ``schedule-free`` (AMC25 Option III): :math:`x_t = x_{t-1} + \Delta_t`,
+  :math:`y_t = x_t + \zeta u_t \Delta_t`, :math:`u_t \sim U[0,1]`. With the β-OMD learner and
+  :math:`\Delta_t = \delta_t/\zeta` this *is* schedule-free SGD (:func:`schedule_free_sgd`):
+  :math:`z_t = x_{t-1} + \Delta_t/(1-\zeta)`, :math:`\kappa_t = 1 - (1-\zeta)u_t \sim U[\zeta,1]`
+  (derived in ``theory/o2nc.py``, checked by the claim SF-EQ).
+
+Learners: :class:`BetaOMD` (AMC25 Lemma 3.2) and :class:`ClippedAdamLearner` (clipped Adam =
+clipped β-FTRL, coordinate-wise or global; also the 2602.08372 Theorem 5 form with ν and γ).
+
+Output and measurement: the normalised β-EMA :math:`\bar y_t` of the query points, with the output
+index τ drawn from ``tau_law`` (``"uniform"`` or AMC25 Definition 4, ``"amc25"``). Instead of one
+draw of τ per run, the exact expectation over τ is accumulated (a Rao–Blackwellised, unbiased
+estimate of :math:`\mathbb E_\tau`), and every step computes, with the **exact** gradient,
+
+.. math::
+
+    U_t = \Big\|\sum_s w_{t,s}\nabla F(y_s)\Big\| + \lambda \sum_s w_{t,s}\|y_s-\bar y_t\|^2
+    \;\ge\; \|\nabla F(\bar y_t)\|_{[\lambda]},
+
+with the spread term by the weighted-variance recursion
+:math:`S_t = a_t S_{t-1} + a_t b_t\|y_t - \bar y_{t-1}\|^2` (:math:`a_t = (\beta-\beta^t)/
+(1-\beta^t)`, :math:`b_t = 1-a_t`): no :math:`\sum w\|y\|^2 - \|\bar y\|^2` cancellation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .._validate import check_choice, check_int, check_interval, check_positive
+from .runner import environment
+
+__all__ = [
+    "CONVERSIONS",
+    "TAU_LAWS",
+    "BetaOMD",
+    "ClippedAdamLearner",
+    "o2nc_run",
+    "schedule_free_sgd",
+]
+
+CONVERSIONS = ("uniform", "exponential", "anchored", "schedule-free")
+TAU_LAWS = ("uniform", "amc25")
+
+
+def _column(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+            positive: bool = False, allow_zero: bool = False) -> float | np.ndarray:
+    """A scalar, or a per-trajectory (B,) array reshaped to (B, 1)."""
+    if positive:
+        check_positive(name, value, allow_zero=allow_zero)
+    if low is not None and high is not None:
+        check_interval(name, value, low, high, low_closed=False)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.ndim == 1:
+        return arr.reshape(-1, 1)
+    raise ValueError(f"{name} must be a scalar or a (B,) array; got shape {arr.shape}")
+
+
+@dataclass(frozen=True)
+class BetaOMD:
+    r"""β-OMD with regulariser :math:`(\mu/2)\|\Delta\|^2` (AMC25 Lemma 3.2):
+
+    .. math::
+
+        \delta_1 = 0, \qquad \delta_{t+1} = \frac{\beta}{1+\eta\mu}\,(\delta_t - \eta g_t),
+
+    i.e. heavy-ball SGD with momentum :math:`c = \beta/(1+\eta\mu)` (claim OMD-SGDM). Each
+    parameter is a scalar or a (B,) array (one value per trajectory).
+    """
+
+    eta: Any
+    beta: Any
+    mu: Any = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "eta", _column("eta", self.eta, positive=True))
+        object.__setattr__(self, "beta", _column("beta", self.beta, low=0.0, high=1.0))
+        object.__setattr__(self, "mu", _column("mu", self.mu, positive=True, allow_zero=True))
+
+    @property
+    def momentum(self) -> Any:
+        """:math:`c = \\beta/(1+\\eta\\mu)`."""
+        return self.beta / (1.0 + self.eta * self.mu)
+
+    def init(self, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+        return {"delta": np.zeros(shape)}
+
+    def played(self, state: dict[str, np.ndarray]) -> np.ndarray:
+        return state["delta"]
+
+    def update(self, state: dict[str, np.ndarray], g: np.ndarray) -> dict[str, np.ndarray]:
+        return {"delta": self.momentum * (state["delta"] - self.eta * g)}
+
+    def params(self) -> dict[str, Any]:
+        return {"learner": "beta_omd", "eta": self.eta, "beta": self.beta, "mu": self.mu}
+
+
+@dataclass(frozen=True)
+class ClippedAdamLearner:
+    r"""Clipped Adam as an online learner (clipped β-FTRL; THEORY.md §1.3, 2602.08372 Thm. 5):
+
+    .. math::
+
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+        \Delta_{t+1} = -\operatorname{clip}_D\!\Big(\frac{\gamma\, m_t}{\nu + \sqrt{v_t}}\Big),
+
+    coordinate-wise (box :math:`[-D,D]^d`, :math:`v` per coordinate) or global (ball
+    :math:`\|\Delta\|\le D`, :math:`v_t` the EMA of :math:`\|g_t\|^2`). Defaults give THEORY's
+    clipped β-FTRL: :math:`\beta_2 = \beta_1^2`, :math:`\nu = 0`,
+    :math:`\gamma = D\sqrt{(1+\beta_1)/(1-\beta_1)}` (claim FTRL-EQ). With ``beta2``, ``gamma``
+    and ``nu`` given it is 2602.08372 Theorem 5's update (there :math:`\gamma(1-\beta_1)
+    \sum\beta_1^{t-s}g_s = \gamma m_t`). :math:`\Delta_1 = 0`; ``m/√v := 0`` where v = 0.
+    """
+
+    D: Any
+    beta1: Any
+    beta2: Any = None
+    gamma: Any = None
+    nu: Any = 0.0
+    coordinatewise: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "D", _column("D", self.D, positive=True))
+        object.__setattr__(self, "beta1", _column("beta1", self.beta1, low=0.0, high=1.0))
+        beta2 = self.beta1 * self.beta1 if self.beta2 is None else self.beta2
+        object.__setattr__(self, "beta2", _column("beta2", beta2, low=0.0, high=1.0))
+        gamma = (self.D * np.sqrt((1.0 + self.beta1) / (1.0 - self.beta1))
+                 if self.gamma is None else self.gamma)
+        object.__setattr__(self, "gamma", _column("gamma", gamma, positive=True))
+        object.__setattr__(self, "nu", _column("nu", self.nu, positive=True, allow_zero=True))
+        if not isinstance(self.coordinatewise, bool):
+            raise TypeError(f"coordinatewise must be True or False; got {self.coordinatewise!r}")
+
+    def init(self, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+        vshape = shape if self.coordinatewise else (shape[0], 1)
+        return {"m": np.zeros(shape), "v": np.zeros(vshape), "delta": np.zeros(shape)}
+
+    def played(self, state: dict[str, np.ndarray]) -> np.ndarray:
+        return state["delta"]
+
+    def update(self, state: dict[str, np.ndarray], g: np.ndarray) -> dict[str, np.ndarray]:
+        m = self.beta1 * state["m"] + (1.0 - self.beta1) * g
+        g2 = g * g if self.coordinatewise else np.sum(g * g, axis=1, keepdims=True)
+        v = self.beta2 * state["v"] + (1.0 - self.beta2) * g2
+        den = self.nu + np.sqrt(v)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(den > 0, self.gamma * m / np.where(den > 0, den, 1.0), 0.0)
+        if self.coordinatewise:
+            delta = -np.clip(u, -self.D, self.D)
+        else:
+            norm = np.sqrt(np.sum(u * u, axis=1, keepdims=True))
+            scale = np.minimum(1.0, self.D / np.where(norm > 0, norm, 1.0))
+            delta = -u * scale
+        return {"m": m, "v": v, "delta": delta}
+
+    def params(self) -> dict[str, Any]:
+        return {"learner": "clipped_adam", "D": self.D, "beta1": self.beta1,
+                "beta2": self.beta2, "gamma": self.gamma, "nu": self.nu,
+                "coordinatewise": self.coordinatewise}
+
+
+def _tau_weight(law: str, beta: Any, t: int, T: int) -> Any:
+    """Pr(τ = t) under ``law`` (vectorised over a per-trajectory β)."""
+    if law == "uniform":
+        return 1.0 / T
+    bt = np.power(beta, t)
+    if t < T:
+        return (1.0 - bt) / T
+    return (1.0 - bt) / ((1.0 - beta) * T)
+
+
+def _log_steps(total: int, count: int) -> np.ndarray:
+    steps = np.unique(np.round(np.geomspace(1, total, count)).astype(np.int64))
+    return steps[(steps >= 1) & (steps <= total)]
+
+
+def _check_draws(name: str, draws: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    if draws is None:
+        return None
+    arr = np.asarray(draws, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {arr.shape}")
+    return arr
+
+
+def o2nc_run(
+    problem: Any,
+    learner: BetaOMD | ClippedAdamLearner,
+    *,
+    conversion: str,
+    T: int,
+    batch: int = 1,
+    seed: int = 0,
+    noise: Any = None,
+    lam: float = 1.0,
+    ema_beta: Any = None,
+    tau_law: str = "uniform",
+    epochs: int = 1,
+    x0: Any = None,
+    lower: bool = True,
+    checkpoints: Any = None,
+    trace_points: int = 60,
+    s_draws: Any = None,
+    noise_draws: Any = None,
+    record_path: bool = False,
+    stop_below: float | None = None,
+) -> xr.Dataset:
+    r"""Run an O2NC conversion with an online learner; measure the EMA output's stationarity.
+
+    Parameters
+    ----------
+    problem
+        Exact oracle: ``grad(x)`` and ``value(x)`` on (B, d) arrays, ``dim``, ``x0``.
+    learner : BetaOMD or ClippedAdamLearner
+        The online learner (parameters may be (B,) arrays: one configuration per trajectory).
+    conversion : {"uniform", "exponential", "anchored", "schedule-free"}
+        See the module docstring (THEORY.md §1.5).
+    T : int
+        Steps (per epoch for ``"anchored"``).
+    batch : int
+        Trajectories B; they differ by their random draws (and per-trajectory parameters).
+    seed : int
+        Root seed of ``numpy.random.SeedSequence``; all draws (s, noise) come from it.
+    noise
+        ``None`` (exact gradients) or an object with ``sample(rng, shape)`` and ``sigma``
+        (E‖ξ‖² = σ²): ``g_t = ∇F(y_t) + ξ_t``.
+    lam : float
+        λ of the upper estimate :math:`U_t` (THEORY.md §2), ``lam >= 0``.
+    ema_beta : float or (B,) array, optional
+        EMA discount of the output; defaults to the learner's β (β1): the O2NC theory ties them.
+    tau_law : {"uniform", "amc25"}
+        Law of the output index τ (CMO23/ZC24/AC24 uniform, or AMC25 Definition 4).
+    epochs : int
+        Number of epochs N (``"anchored"`` only; otherwise 1).
+    x0 : array, optional
+        (d,) or (B, d) start; default ``problem.x0``.
+    lower : bool
+        Also compute the lower estimate's ingredient :math:`\|\nabla F(\bar y_t)\|` at every step
+        (one more gradient per step).
+    checkpoints : sequence of int, optional
+        Steps at which the running uniform-τ mean :math:`\frac1k\sum_{t\le k}U_t` is recorded
+        (for rates); default log-spaced.
+    s_draws, noise_draws : arrays, optional
+        Injected randomness, shapes (N·T, B) and (N·T, B, d) (for identity checks); ``s`` is
+        ``s_t`` (uniform, exponential, anchored) or ``u_t`` (schedule-free).
+    record_path : bool
+        Keep every query point ``y`` (memory N·T·B·d; for identity checks).
+    stop_below : float, optional
+        Stop at the first checkpoint where every trajectory's running mean of :math:`U_t` is
+        ≤ this value (for hitting times; the τ-averages then cover the steps run, and later
+        checkpoints are NaN). Not with ``"anchored"``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``U_tau`` (traj): :math:`\mathbb E_\tau U_\tau` per trajectory (averaged over epochs for
+        ``"anchored"``); ``gradnorm_tau``: :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|`;
+        ``spread_tau``; ``U_running`` (checkpoint, traj); ``U_trace``/``gradnorm_trace``
+        (step, traj); ``ybar_final``, ``f_ybar_final``, ``gradnorm_final``; ``max_query_grad``
+        (sup of ‖∇F(y_t)‖ seen: check it against the assumed G); ``diverged_at`` (0 = never);
+        attrs with parameters, seed and versions.
+    """
+    check_choice("conversion", conversion, CONVERSIONS)
+    check_choice("tau_law", tau_law, TAU_LAWS)
+    if not isinstance(learner, (BetaOMD, ClippedAdamLearner)):
+        raise TypeError(f"learner must be a BetaOMD or ClippedAdamLearner; got "
+                        f"{type(learner).__name__}")
+    T = check_int("T", T, minimum=1)
+    B = check_int("batch", batch, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if epochs > 1 and conversion != "anchored":
+        raise ValueError("epochs must be 1 unless conversion='anchored'")
+    if stop_below is not None and conversion == "anchored":
+        raise ValueError("stop_below is not available with conversion='anchored'")
+    check_positive("lam", lam, allow_zero=True)
+    check_int("seed", seed, minimum=0)
+    d = int(problem.dim)
+    beta_learner = learner.beta if isinstance(learner, BetaOMD) else learner.beta1
+    beta_out = _column("ema_beta", beta_learner if ema_beta is None else ema_beta,
+                       low=0.0, high=1.0)
+    zeta = learner.momentum if isinstance(learner, BetaOMD) else learner.beta1
+    total = epochs * T
+    s_draws = _check_draws("s_draws", s_draws, (total, B))
+    noise_draws = _check_draws("noise_draws", noise_draws, (total, B, d))
+    start = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)
+    start = np.broadcast_to(start, (B, d)).copy()
+    if not np.all(np.isfinite(start)):
+        raise ValueError("x0 must be finite")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    beta_col = np.broadcast_to(np.asarray(beta_out, dtype=np.float64), (B, 1))
+
+    ckpts = _log_steps(T, 25) if checkpoints is None else np.asarray(checkpoints, dtype=np.int64)
+    if ckpts.size and (ckpts.min() < 1 or ckpts.max() > T):
+        raise ValueError(f"checkpoints must lie in [1, T={T}]")
+    trace = _log_steps(T, trace_points)
+    trace_set = {int(k): i for i, k in enumerate(trace)}
+    ckpt_set = {int(k): i for i, k in enumerate(ckpts)}
+
+    U_tau = np.zeros(B)
+    gn_tau = np.zeros(B)
+    spread_tau = np.zeros(B)
+    U_running = np.full((len(ckpts), B), np.nan)
+    U_trace = np.full((len(trace), B), np.nan)
+    gn_trace = np.full((len(trace), B), np.nan)
+    max_query_grad = np.zeros(B)
+    diverged_at = np.zeros(B, dtype=np.int64)
+    path = np.empty((total, B, d)) if record_path else None
+
+    anchor = start.copy()
+    x = start.copy()
+    step = 0
+    for epoch in range(epochs):
+        state = learner.init((B, d))
+        if conversion == "anchored":
+            # candidate next anchors: reservoir-sample one w_t uniformly per trajectory
+            next_anchor = anchor.copy()
+        ybar = np.zeros((B, d))
+        gbar = np.zeros((B, d))
+        spread = np.zeros(B)
+        beta_pow = np.ones((B, 1))
+        U_cum = np.zeros(B)
+        for t in range(1, T + 1):
+            delta = learner.played(state)
+            if conversion == "schedule-free" and isinstance(learner, BetaOMD):
+                delta = delta / zeta
+            if s_draws is not None:
+                s = s_draws[step][:, None]
+            elif conversion == "exponential":
+                s = rng.exponential(1.0, (B, 1))
+            else:
+                s = rng.random((B, 1))
+            if conversion == "uniform":
+                y = x + s * delta
+                x = x + delta
+            elif conversion == "exponential":
+                x = x + s * delta
+                y = x
+            elif conversion == "anchored":
+                w = anchor + delta
+                y = anchor + s * delta
+                pick = rng.random(B) * t < 1.0  # reservoir sampling: uniform on w_1..w_t
+                next_anchor[pick] = w[pick]
+            else:  # schedule-free
+                x = x + delta
+                y = x + zeta * s * delta
+            if record_path:
+                path[step] = y
+            grad_y = problem.grad(y)
+            if noise_draws is not None:
+                g = grad_y + noise_draws[step]
+            elif noise is not None:
+                g = grad_y + noise.sample(rng, (B, d))
+            else:
+                g = grad_y
+            state = learner.update(state, g)
+
+            qnorm = np.sqrt(np.sum(grad_y * grad_y, axis=1))
+            bad = ~np.isfinite(qnorm) & (diverged_at == 0)
+            diverged_at[bad] = step + 1
+            max_query_grad = np.maximum(max_query_grad, np.where(np.isfinite(qnorm), qnorm, 0))
+
+            beta_pow = beta_pow * beta_col
+            a = (beta_col - beta_pow) / (1.0 - beta_pow)
+            b = 1.0 - a
+            diff = y - ybar
+            spread = a[:, 0] * spread + (a * b)[:, 0] * np.sum(diff * diff, axis=1)
+            ybar = ybar + b * diff
+            gbar = a * gbar + b * grad_y
+            U = np.sqrt(np.sum(gbar * gbar, axis=1)) + lam * spread
+            p = np.broadcast_to(_tau_weight(tau_law, beta_col, t, T), (B, 1))[:, 0]
+            U_tau += p * U / epochs
+            spread_tau += p * spread / epochs
+            if lower:
+                gy = problem.grad(ybar)
+                gn = np.sqrt(np.sum(gy * gy, axis=1))
+                gn_tau += p * gn / epochs
+            U_cum += U
+            if t in ckpt_set and epoch == epochs - 1:
+                U_running[ckpt_set[t]] = U_cum / t
+                if stop_below is not None and np.all(U_cum / t <= stop_below):
+                    break
+            if t in trace_set and epoch == epochs - 1:
+                U_trace[trace_set[t]] = U
+                if lower:
+                    gn_trace[trace_set[t]] = gn
+            step += 1
+        if conversion == "anchored":
+            anchor = next_anchor
+    gfinal = problem.grad(ybar)
+    with np.errstate(invalid="ignore"):
+        ffinal = problem.value(ybar)
+    mean = {k: v for k, v in learner.params().items() if np.ndim(v) == 0}
+    ds = xr.Dataset(
+        {
+            "U_tau": ("traj", U_tau),
+            "gradnorm_tau": ("traj", gn_tau if lower else np.full(B, np.nan)),
+            "spread_tau": ("traj", spread_tau),
+            "U_running": (("checkpoint", "traj"), U_running),
+            "U_trace": (("step", "traj"), U_trace),
+            "gradnorm_trace": (("step", "traj"), gn_trace),
+            "ybar_final": (("traj", "dim"), ybar),
+            "f_ybar_final": ("traj", np.asarray(ffinal, dtype=np.float64)),
+            "gradnorm_final": ("traj", np.sqrt(np.sum(gfinal * gfinal, axis=1))),
+            "gradnorm1_final": ("traj", np.sum(np.abs(gfinal), axis=1)),
+            "max_query_grad": ("traj", max_query_grad),
+            "diverged_at": ("traj", diverged_at),
+        },
+        coords={"checkpoint": ckpts, "step": trace, "traj": np.arange(B)},
+        attrs={
+            "conversion": conversion, "T": T, "epochs": epochs, "batch": B, "seed": seed,
+            "lam": float(lam), "tau_law": tau_law,
+            "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
+            "problem": getattr(problem, "name", type(problem).__name__),
+            **{f"learner_{k}": (int(v) if isinstance(v, bool) else v) for k, v in mean.items()},
+            **{f"env_{k}": str(v) for k, v in environment().items()},
+        },
+    )
+    if record_path:
+        ds["path"] = (("t", "traj", "dim"), path)
+    return ds
+
+
+def schedule_free_sgd(problem: Any, x0: Any, *, gamma: float, zeta: float, kappa: Any,
+                      noise: Any = None) -> np.ndarray:
+    r"""Schedule-free SGD written directly in its own variables (AMC25 Option III; THEORY §1.5):
+
+    .. math::
+
+        y_t = \kappa_t x_t + (1-\kappa_t) z_t,\quad z_{t+1} = z_t - \gamma g_t,\quad
+        x_{t+1} = \zeta x_t + (1-\zeta) z_{t+1},\qquad x_1 = z_1 = x_0,
+
+    with :math:`g_t = \nabla F(y_t) + \xi_t`. ``kappa`` has shape (T, B) and ``noise`` (T, B, d)
+    (or None). Returns the query points ``y``, shape (T, B, d). An independent implementation
+    used by the claim SF-EQ.
+    """
+    check_positive("gamma", gamma)
+    check_interval("zeta", zeta, 0.0, 1.0)
+    kappa = np.asarray(kappa, dtype=np.float64)
+    if kappa.ndim != 2:
+        raise ValueError(f"kappa must have shape (T, B); got {kappa.shape}")
+    T, B = kappa.shape
+    d = int(problem.dim)
+    x = np.broadcast_to(np.asarray(x0, dtype=np.float64), (B, d)).copy()
+    z = x.copy()
+    ys = np.empty((T, B, d))
+    for t in range(T):
+        y = kappa[t][:, None] * x + (1.0 - kappa[t][:, None]) * z
+        ys[t] = y
+        g = problem.grad(y)
+        if noise is not None:
+            g = g + noise[t]
+        z = z - gamma * g
+        x = zeta * x + (1.0 - zeta) * z
+    return ys
+

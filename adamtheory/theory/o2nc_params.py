@@ -1,0 +1,250 @@
+r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy expressions
+(numbers only through :func:`sympy.lambdify`), for the runs that check them (THEORY.md §4).
+
+* **Ours** (derived in :mod:`adamtheory.theory.o2nc_rates` from AMC25 Lemma 3.1 with the μD term
+  and the β-OMD regret of Lemma 3.2): :math:`1-\beta = \varepsilon^2/(9(G+\sigma)^2)`,
+  :math:`D = (1-\beta)\sqrt{\varepsilon/(16\lambda)}`, :math:`\mu = 8\lambda D(1+(1-\beta)^{-2})`,
+  :math:`\eta = 2D\sqrt{1-\beta}/(G+\sigma)` (Lemma 3.2 at :math:`\|u\| = D`), and
+  :math:`T \ge \max\{36\Delta_F\lambda^{1/2}(G+\sigma)^2\varepsilon^{-7/2},
+  6(G+\sigma)^2\varepsilon^{-2}\}` for :math:`\le 4\varepsilon` (Option I).
+* **Published thresholds** (AMC25 Corollaries 4.1, 4.2 and 5.1, ``[primary]``):
+  :math:`49(G+\sigma)^2\varepsilon^{-2}\max\{c\,\Delta_F\lambda^{1/2}\varepsilon^{-3/2},1\}` with
+  c = 8 (Option I, ≤ 4ε) and c = 20 (Option III, ≤ 5ε); Option II: N ≥
+  :math:`4\Delta_F\lambda^{1/2}\varepsilon^{-3/2}` epochs of :math:`T \ge
+  49(G+\sigma)^2\varepsilon^{-2}`.
+* **Schedule-free SGD** from β-OMD (Option III): :math:`\zeta = \beta/(1+\eta\mu)`,
+  :math:`\gamma = \eta/(1-\zeta)` (THEORY.md §1.5), and :func:`schedule_free_relations`: the
+  z, x, y recursions are the O2NC form :math:`x_t = x_{t-1}+\Delta_t`,
+  :math:`y_t = x_t + \zeta u_t\Delta_t` with :math:`\Delta_{t+1} = \zeta\Delta_t - \eta g_t`
+  (= :math:`\delta_{t+1}/\zeta` for the β-OMD iterate δ).
+* **2602.08372 Theorem 5** (clipped Adam + EMA, global clip, exponential conversion,
+  ``[secondary]``): :math:`\beta_1 = 1-(\varepsilon/(16(G+\sigma)))^2`,
+  :math:`D = (1-\beta_1)\sqrt{\varepsilon/(48\lambda)}`,
+  :math:`\gamma = \beta_1 D/\sqrt{1-\beta_1}`,
+  :math:`\nu = G+\sigma`, :math:`\beta_2 = \max\{1-\nu/(G+\sigma), \beta_1^4\}`, and
+  :math:`T \ge \max\{(1-\beta_1)^{-1}\max\{16\Delta_F\sqrt{48\lambda}\varepsilon^{-3/2},
+  16(G+\sigma)/\varepsilon\}, \ln 2/(1-\beta_2)\}` for :math:`\le\varepsilon`.
+* **Coordinate-wise adaptivity** (AC24, THEORY.md §4): the coordinate-wise method pays
+  :math:`(\|G\|_1+\|\sigma\|_1)^2`, the global one about :math:`d(\|G\|_2+\|\sigma\|_2)^2`; their
+  ratio :func:`coordinate_advantage` is ≥ 1 and largest for spiky scales.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from .o2nc import o2nc_symbols
+
+__all__ = [
+    "O2NCParameters",
+    "Theorem5Parameters",
+    "coordinate_advantage",
+    "coordinate_advantage_expression",
+    "o2nc_parameter_expressions",
+    "o2nc_parameters",
+    "schedule_free_relations",
+    "theorem5_expressions",
+    "theorem5_parameters",
+]
+
+_s = o2nc_symbols()
+G, sigma, eps, lam, DF = (_s[k] for k in ("G", "sigma", "epsilon", "lambda", "Delta_F"))
+
+
+def _check(eps_v: float, lam_v: float, G_v: float, sigma_v: float, DF_v: float) -> None:
+    for name, value in (("epsilon", eps_v), ("G", G_v), ("Delta_F", DF_v)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    for name, value in (("lambda", lam_v), ("sigma", sigma_v)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+
+
+@cache
+def o2nc_parameter_expressions() -> dict[str, sp.Expr]:
+    """SymPy expressions of the parameters and thresholds (see the module docstring)."""
+    one_minus = eps**2 / (9 * (G + sigma) ** 2)
+    beta = 1 - one_minus
+    D = one_minus * sp.sqrt(eps / (16 * lam))
+    mu = 8 * lam * D * (1 + one_minus**-2)
+    eta = 2 * D * sp.sqrt(one_minus) / (G + sigma)
+    zeta = beta / (1 + eta * mu)
+    return {
+        "beta": beta, "D": D, "mu": mu, "eta": eta, "zeta": zeta, "gamma": eta / (1 - zeta),
+        "T_ours": sp.Max(36 * DF * sp.sqrt(lam) * (G + sigma) ** 2 * eps ** sp.Rational(-7, 2),
+                         6 * (G + sigma) ** 2 / eps**2),
+        "T_cor41": 49 * (G + sigma) ** 2 / eps**2
+        * sp.Max(8 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2), 1),
+        "T_cor51": 49 * (G + sigma) ** 2 / eps**2
+        * sp.Max(20 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2), 1),
+        "T_epoch_cor42": 49 * (G + sigma) ** 2 / eps**2,
+        "N_cor42": 4 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2),
+        # ours for Option II: total steps Delta_F/(D eps) (the leading 1/T requirement)
+        "N_ours_per_epoch_length": DF / (D * eps),
+    }
+
+
+@dataclass(frozen=True)
+class O2NCParameters:
+    """Numeric values of :func:`o2nc_parameter_expressions` at one (ε, λ, G, σ, Δ_F)."""
+
+    epsilon: float
+    lam: float
+    G: float
+    sigma: float
+    delta_F: float
+    beta: float
+    D: float
+    mu: float
+    eta: float
+    zeta: float
+    gamma: float
+    T_ours: int
+    T_cor41: int
+    T_cor51: int
+    T_epoch_cor42: int
+    N_cor42: int
+    N_ours_per_epoch_length: float
+
+    def epochs_ours(self, epoch_length: int) -> int:
+        """Option II epochs so that N·T reaches our Δ_F/(Dε) requirement."""
+        return max(1, math.ceil(self.N_ours_per_epoch_length / epoch_length))
+
+
+@cache
+def _lambdified() -> dict[str, object]:
+    return {k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
+            for k, v in o2nc_parameter_expressions().items()}
+
+
+def o2nc_parameters(epsilon: float, lam: float, G: float, sigma: float,
+                    delta_F: float) -> O2NCParameters:
+    """Evaluate the O2NC parameters (needs ε < 3(G+σ) so that β > 0, and λ > 0)."""
+    _check(epsilon, lam, G, sigma, delta_F)
+    if lam <= 0:
+        raise ValueError(f"lambda must be > 0 for the O2NC parameters; got {lam!r}")
+    if epsilon >= 3 * (G + sigma):
+        raise ValueError(f"epsilon must be < 3(G+sigma) = {3 * (G + sigma):g}; got {epsilon!r}")
+    vals = {k: float(f(epsilon, lam, G, sigma, delta_F)) for k, f in _lambdified().items()}
+    ints = {k: math.ceil(vals[k]) for k in ("T_ours", "T_cor41", "T_cor51", "T_epoch_cor42",
+                                             "N_cor42")}
+    return O2NCParameters(epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F,
+                          **{**vals, **ints})
+
+
+def schedule_free_relations() -> dict[str, sp.Expr]:
+    r"""Residuals (all exactly 0) proving that schedule-free SGD is the O2NC form of Option III.
+
+    With :math:`z_{t+1} = z_t - \gamma g_t`, :math:`x_t = \zeta x_{t-1} + (1-\zeta)z_t`,
+    :math:`y_t = \kappa_t x_t + (1-\kappa_t) z_t`, :math:`\Delta_t = x_t - x_{t-1}`,
+    :math:`\gamma = \eta/(1-\zeta)`, :math:`\kappa_t = 1-(1-\zeta)u_t`:
+
+    * ``increment``: :math:`\Delta_{t+1} - (\zeta\Delta_t - \eta g_t)`;
+    * ``omd``: with :math:`\delta_{t+1} = \zeta(\delta_t - \eta g_t)` and :math:`\Delta_t =
+      \delta_t/\zeta`, :math:`\Delta_{t+1} - (\zeta\Delta_t - \eta g_t)`;
+    * ``query``: :math:`y_t - (x_t + \zeta u_t\Delta_t)`;
+    * ``kappa_law``: :math:`\kappa` at :math:`u = 0, 1` minus :math:`(1, \zeta)` (so
+      :math:`u \sim U[0,1] \iff \kappa \sim U[\zeta, 1]`).
+    """
+    zeta, eta_s, g, u = sp.symbols("zeta eta g u", positive=True)
+    x_prev, z_t = sp.symbols("x_prev z_t", real=True)
+    gamma = eta_s / (1 - zeta)
+    x_t = zeta * x_prev + (1 - zeta) * z_t
+    z_next = z_t - gamma * g
+    x_next = zeta * x_t + (1 - zeta) * z_next
+    delta_t, delta_next = x_t - x_prev, x_next - x_t
+    kappa = 1 - (1 - zeta) * u
+    y_t = kappa * x_t + (1 - kappa) * z_t
+    omd_t = zeta * delta_t  # the β-OMD iterate whose 1/ζ multiple is played
+    omd_next = zeta * (omd_t - eta_s * g)
+    return {
+        "increment": sp.simplify(delta_next - (zeta * delta_t - eta_s * g)),
+        "omd": sp.simplify(omd_next / zeta - (zeta * delta_t - eta_s * g)),
+        "query": sp.simplify(y_t - (x_t + zeta * u * delta_t)),
+        "kappa_law": sp.simplify((kappa.subs(u, 0) - 1) ** 2 + (kappa.subs(u, 1) - zeta) ** 2),
+    }
+
+
+@cache
+def theorem5_expressions() -> dict[str, sp.Expr]:
+    """2602.08372 Theorem 5's parameter choice and threshold (module docstring), with ν = G+σ."""
+    beta1 = 1 - (eps / (16 * (G + sigma))) ** 2
+    D = (1 - beta1) * sp.sqrt(eps) / sp.sqrt(48 * lam)
+    nu = G + sigma
+    beta2 = sp.Max(1 - nu / (G + sigma), beta1**4)
+    T = sp.Max(sp.Max(16 * DF * sp.sqrt(48 * lam) / eps ** sp.Rational(3, 2),
+                      16 * (G + sigma) / eps) / (1 - beta1), sp.log(2) / (1 - beta2))
+    return {"beta1": beta1, "D": D, "gamma": beta1 * D / sp.sqrt(1 - beta1), "nu": nu,
+            "beta2": beta2, "T": T}
+
+
+@cache
+def _theorem5_lambdified() -> dict[str, object]:
+    return {k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
+            for k, v in theorem5_expressions().items()}
+
+
+@dataclass(frozen=True)
+class Theorem5Parameters:
+    """Numeric values of :func:`theorem5_expressions`."""
+
+    epsilon: float
+    lam: float
+    G: float
+    sigma: float
+    delta_F: float
+    beta1: float
+    beta2: float
+    D: float
+    gamma: float
+    nu: float
+    T: int
+
+
+def theorem5_parameters(epsilon: float, lam: float, G: float, sigma: float,
+                        delta_F: float) -> Theorem5Parameters:
+    """Evaluate Theorem 5's parameters (needs 0 < ε < 16(G+σ), λ > 0)."""
+    _check(epsilon, lam, G, sigma, delta_F)
+    if lam <= 0:
+        raise ValueError(f"lambda must be > 0; got {lam!r}")
+    if epsilon >= 16 * (G + sigma):
+        raise ValueError(f"epsilon must be < 16(G+sigma); got {epsilon!r}")
+    vals = {k: float(f(epsilon, lam, G, sigma, delta_F))
+            for k, f in _theorem5_lambdified().items()}
+    vals["T"] = math.ceil(vals["T"])
+    return Theorem5Parameters(epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F,
+                              **vals)
+
+
+@cache
+def coordinate_advantage_expression() -> sp.Expr:
+    r"""SymPy: :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2` in the norms' symbols."""
+    d, g1, g2, s1, s2 = sp.symbols("d G_1 G_2 sigma_1 sigma_2", nonnegative=True)
+    return d * (g2 + s2) ** 2 / (g1 + s1) ** 2
+
+
+def coordinate_advantage(G_coords: Sequence[float], sigma_coords: Sequence[float] | None = None,
+                         ) -> float:
+    r"""Predicted advantage :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2 \ge 1`
+    of coordinate-wise over global clipping (the expression from
+    :func:`coordinate_advantage_expression`, evaluated by ``lambdify``)."""
+    g = np.asarray(G_coords, dtype=np.float64).ravel()
+    if g.size == 0:
+        raise ValueError("G_coords must be a non-empty sequence")
+    s = np.zeros_like(g) if sigma_coords is None else np.asarray(sigma_coords,
+                                                                   dtype=np.float64).ravel()
+    if s.shape != g.shape:
+        raise ValueError(f"sigma_coords must have length {g.size}; got {s.size}")
+    if np.any(g < 0) or np.any(s < 0) or not np.all(np.isfinite(g)) or g.sum() + s.sum() == 0:
+        raise ValueError("G_coords and sigma_coords must be finite, >= 0 and not all zero")
+    expr = coordinate_advantage_expression()
+    f = sp.lambdify(sorted(expr.free_symbols, key=str), expr, "math")
+    values = {"G_1": g.sum(), "G_2": float(np.sqrt(g @ g)), "d": g.size,
+              "sigma_1": s.sum(), "sigma_2": float(np.sqrt(s @ s))}
+    return float(f(*(values[str(v)] for v in sorted(expr.free_symbols, key=str))))

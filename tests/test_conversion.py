@@ -1,0 +1,216 @@
+"""O2NC conversion kernels, the online estimate U_t, and the parameter layer (issue #4)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from adamtheory.kernels.conversion import (
+    CONVERSIONS,
+    BetaOMD,
+    ClippedAdamLearner,
+    o2nc_run,
+    schedule_free_sgd,
+)
+from adamtheory.kernels.ema import ema_weights, tau_probabilities
+from adamtheory.problems import cosine_landscape
+from adamtheory.problems.o2nc_base import isotropic_noise
+from adamtheory.theory import o2nc_params
+
+PROBLEM = cosine_landscape([1.0, 2.0, 0.5])
+
+
+def _direct_U(path: np.ndarray, beta: float, lam: float, t: int) -> np.ndarray:
+    """U_t from its definition (weights in closed form, spread centred on ybar)."""
+    w = ema_weights(beta, t)
+    ys = path[:t]  # (t, B, d)
+    ybar = np.tensordot(w, ys, axes=(0, 0))
+    gbar = np.tensordot(w, PROBLEM.grad(ys.reshape(-1, ys.shape[-1])).reshape(ys.shape),
+                        axes=(0, 0))
+    spread = np.tensordot(w, np.sum((ys - ybar) ** 2, axis=-1), axes=(0, 0))
+    return np.linalg.norm(gbar, axis=-1) + lam * spread
+
+
+@pytest.mark.parametrize("conversion", CONVERSIONS)
+@pytest.mark.parametrize("law", ["uniform", "amc25"])
+def test_tau_average_of_U_equals_definition(conversion, law):
+    T, beta, lam = 40, 0.8, 0.7
+    learner = ClippedAdamLearner(D=0.05, beta1=beta)
+    ds = o2nc_run(PROBLEM, learner, conversion=conversion, T=T, batch=3, seed=3, lam=lam,
+                  tau_law=law, record_path=True, x0=[0.4, -0.3, 1.0],
+                  noise=isotropic_noise(0.2, 3))
+    path = ds.path.values
+    p = tau_probabilities(beta, T, law)
+    direct = sum(p[t - 1] * _direct_U(path, beta, lam, t) for t in range(1, T + 1))
+    np.testing.assert_allclose(ds.U_tau.values, direct, rtol=1e-12)
+
+
+def test_spread_has_no_cancellation_far_from_origin():
+    # y ~ 1e8 with spread ~ 1e-6: the naive sum w||y||^2 - ||ybar||^2 loses every digit
+    shifted = [1e8, 1e8, 1e8]
+    ds = o2nc_run(PROBLEM, ClippedAdamLearner(D=1e-3, beta1=0.9), conversion="uniform", T=30,
+                  batch=2, seed=0, record_path=True, x0=shifted, lam=1.0)
+    path = ds.path.values - np.asarray(shifted)
+    w = ema_weights(0.9, 30)
+    ybar = np.tensordot(w, path, axes=(0, 0))
+    spread = np.tensordot(w, np.sum((path - ybar) ** 2, axis=-1), axes=(0, 0))
+    assert np.all(spread > 0)
+    U_last = ds.U_trace.values[-1]
+    gbar_norm = U_last - spread
+    assert np.all(np.isfinite(gbar_norm)) and np.all(gbar_norm >= -1e-9)
+
+
+def test_schedule_free_is_the_o2nc_form():
+    rng = np.random.default_rng(1)
+    T, B = 200, 3
+    u, xi = rng.random((T, B)), 0.2 * rng.standard_normal((T, B, 3))
+    learner = BetaOMD(0.05, 0.9, 0.4)
+    ds = o2nc_run(PROBLEM, learner, conversion="schedule-free", T=T, batch=B, s_draws=u,
+                  noise_draws=xi, record_path=True, x0=[0.1, 0.2, 0.3])
+    zeta = learner.momentum
+    ys = schedule_free_sgd(PROBLEM, [0.1, 0.2, 0.3], gamma=0.05 / (1 - zeta), zeta=zeta,
+                           kappa=1 - (1 - zeta) * u, noise=xi)
+    np.testing.assert_allclose(ds.path.values, ys, rtol=0, atol=1e-13)
+
+
+def test_same_seed_same_numbers_and_seed_matters():
+    kw = dict(conversion="uniform", T=200, batch=4, noise=isotropic_noise(0.5, 3),
+              x0=[0.3, 0.2, 0.1])
+    a = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=7, **kw)
+    b = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=7, **kw)
+    c = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=8, **kw)
+    np.testing.assert_array_equal(a.U_tau.values, b.U_tau.values)
+    assert not np.array_equal(a.U_tau.values, c.U_tau.values)
+    assert a.attrs["seed"] == 7 and a.attrs["conversion"] == "uniform"
+
+
+def test_per_trajectory_parameters_equal_separate_runs():
+    etas = np.array([0.05, 0.2])
+    x0 = [0.3, 0.2, 0.1]
+    joint = o2nc_run(PROBLEM, BetaOMD(etas, 0.9), conversion="exponential", T=100, batch=2,
+                     s_draws=np.ones((100, 2)), x0=x0)
+    for i, eta in enumerate(etas):
+        single = o2nc_run(PROBLEM, BetaOMD(eta, 0.9), conversion="exponential", T=100, batch=1,
+                          s_draws=np.ones((100, 1)), x0=x0)
+        np.testing.assert_allclose(joint.U_tau.values[i], single.U_tau.values[0], rtol=1e-14)
+
+
+def test_clipped_learner_defaults_are_clipped_ftrl():
+    from adamtheory.kernels import clipped_adam
+
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal((50, 2, 3))
+    for coordinatewise in (True, False):
+        learner = ClippedAdamLearner(D=0.1, beta1=0.9, coordinatewise=coordinatewise)
+        ref = clipped_adam(0.1, 0.9, coordinatewise)
+        state, rstate = learner.init((2, 3)), ref.init(np.zeros((2, 3)))
+        for t in range(50):
+            state = learner.update(state, g[t])
+            delta, rstate = ref.increment(g[t], rstate)
+            np.testing.assert_allclose(learner.played(state), delta, rtol=1e-13, atol=1e-16)
+
+
+def test_clipped_learner_respects_its_set():
+    rng = np.random.default_rng(2)
+    g = 100 * rng.standard_normal((20, 4, 5))
+    for coordinatewise in (True, False):
+        learner = ClippedAdamLearner(D=0.3, beta1=0.5, beta2=0.9, gamma=10.0, nu=1e-3,
+                                     coordinatewise=coordinatewise)
+        state = learner.init((4, 5))
+        for t in range(20):
+            state = learner.update(state, g[t])
+            d = learner.played(state)
+            size = np.abs(d).max(axis=1) if coordinatewise else np.linalg.norm(d, axis=1)
+            assert np.all(size <= 0.3 * (1 + 1e-12))
+
+
+def test_anchored_epochs_and_no_nan():
+    ds = o2nc_run(PROBLEM, BetaOMD(0.05, 0.9, 0.1), conversion="anchored", T=50, epochs=4,
+                  batch=3, seed=0, x0=[0.3, 0.2, 0.1])
+    assert ds.attrs["epochs"] == 4
+    for name in ("U_tau", "gradnorm_tau", "spread_tau"):
+        assert np.all(np.isfinite(ds[name].values))
+
+
+def test_stop_below_stops_early():
+    ds = o2nc_run(PROBLEM, BetaOMD(0.05, 0.9), conversion="uniform", T=5000, batch=2,
+                  x0=[0.3, 0.2, 0.1], stop_below=10.0, checkpoints=[10, 100, 5000])
+    assert np.all(np.isfinite(ds.U_running.values[0])) and np.all(np.isnan(ds.U_running[1:]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(conversion="linear"), "conversion"),
+    (dict(T=0), "T"),
+    (dict(lam=-1.0), "lam"),
+    (dict(epochs=2), "epochs"),
+    (dict(tau_law="geometric"), "tau_law"),
+    (dict(batch=0), "batch"),
+    (dict(s_draws=np.zeros((3, 1))), "s_draws"),
+    (dict(checkpoints=[0]), "checkpoints"),
+])
+def test_bad_run_arguments(kwargs, match):
+    args = dict(conversion="uniform", T=10, batch=1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), **args)
+
+
+def test_bad_learners():
+    with pytest.raises(ValueError, match="eta"):
+        BetaOMD(-0.1, 0.9)
+    with pytest.raises(ValueError, match="beta"):
+        BetaOMD(0.1, 1.0)
+    with pytest.raises(ValueError, match="mu"):
+        BetaOMD(0.1, 0.5, -1.0)
+    with pytest.raises(ValueError, match="D"):
+        ClippedAdamLearner(D=0.0, beta1=0.9)
+    with pytest.raises(ValueError, match="beta1"):
+        ClippedAdamLearner(D=1.0, beta1=-0.1)
+    with pytest.raises(TypeError, match="learner"):
+        o2nc_run(PROBLEM, "adam", conversion="uniform", T=3)
+
+
+# ---------------------------------------------------------------- parameter layer
+
+
+def test_parameters_follow_their_balance_equations():
+    eps, lam, G, sigma, dF = 0.1, 0.5, 1.0, 0.3, 2.0
+    p = o2nc_params.o2nc_parameters(eps, lam, G, sigma, dF)
+    assert math.isclose(3 * (G + sigma) * math.sqrt(1 - p.beta), eps, rel_tol=1e-12)
+    assert math.isclose(16 * lam * p.D**2 / (1 - p.beta) ** 2, eps, rel_tol=1e-12)
+    assert math.isclose(p.zeta, p.beta / (1 + p.eta * p.mu), rel_tol=1e-12)
+    assert p.T_ours >= dF / (p.D * eps) and p.T_cor41 > p.T_ours
+    assert p.T_cor51 >= p.T_cor41
+
+
+def test_theorem5_parameters_meet_its_conditions():
+    p = o2nc_params.theorem5_parameters(0.2, 0.3, 1.0, 0.1, 1.0)
+    assert 1 - (0.2 / (16 * 1.1)) ** 2 <= p.beta1 < 1
+    assert max(1 - p.nu / 1.1, p.beta1**4) <= p.beta2 < 1
+    assert p.T >= math.log(2) / (1 - p.beta2)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((0.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
+    ((0.1, -1.0, 1.0, 0.0, 1.0), "lambda"),
+    ((0.1, 1.0, 1.0, -0.5, 1.0), "sigma"),
+    ((0.1, 1.0, 0.0, 0.0, 1.0), "G"),
+    ((5.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
+])
+def test_bad_parameter_inputs(args, match):
+    with pytest.raises(ValueError, match=match):
+        o2nc_params.o2nc_parameters(*args)
+
+
+def test_schedule_free_relations_are_exact():
+    assert all(v == 0 for v in o2nc_params.schedule_free_relations().values())
+
+
+def test_coordinate_advantage():
+    assert math.isclose(o2nc_params.coordinate_advantage([0.3] * 50), 1.0, rel_tol=1e-12)
+    spiky = [1.0] + [1e-3] * 99
+    assert o2nc_params.coordinate_advantage(spiky) > 50
+    with pytest.raises(ValueError, match="G_coords"):
+        o2nc_params.coordinate_advantage([])
