@@ -408,7 +408,7 @@ def o2nc_run(
     gfinal = problem.grad(ybar)
     with np.errstate(invalid="ignore"):
         ffinal = problem.value(ybar)
-    mean = {k: v for k, v in learner.params().items() if np.ndim(v) == 0}
+    scalar_params = {k: v for k, v in learner.params().items() if np.ndim(v) == 0}
     ds = xr.Dataset(
         {
             "U_tau": ("traj", U_tau),
@@ -430,7 +430,8 @@ def o2nc_run(
             "lam": float(lam), "tau_law": tau_law,
             "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
             "problem": getattr(problem, "name", type(problem).__name__),
-            **{f"learner_{k}": (int(v) if isinstance(v, bool) else v) for k, v in mean.items()},
+            **{f"learner_{k}": (int(v) if isinstance(v, bool) else v)
+               for k, v in scalar_params.items()},
             **{f"env_{k}": str(v) for k, v in environment().items()},
         },
     )
