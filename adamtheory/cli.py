@@ -81,7 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     drift.add_argument("--json", action="store_true", help="print JSON")
 
     rates = sub.add_parser("rates", help="the O2NC rate table derived by the SymPy layer")
-    rates.add_argument("--json", action="store_true", help="print the table as JSON")
+    rates_format = rates.add_mutually_exclusive_group()
+    rates_format.add_argument("--json", action="store_true", help="print the table as JSON")
+    rates_format.add_argument("--latex", action="store_true",
+                              help="print the table as a LaTeX tabular (booktabs)")
 
     figures = sub.add_parser("figures", help="regenerate the committed figure gallery")
     figures.add_argument("--out", type=Path, default=Path("figures"))
@@ -350,6 +353,8 @@ def _cmd_rates(args: argparse.Namespace) -> int:
                           "threshold": [str(t) for t in o2nc_rates.threshold_terms()],
                           "bound_over_eps": str(o2nc_rates.total_share_limit())}, indent=2,
                          ensure_ascii=False))
+    elif args.latex:
+        print(o2nc_rates.render_latex())
     else:
         print(o2nc_rates.render_markdown())
     return 0

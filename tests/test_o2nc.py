@@ -174,3 +174,30 @@ def test_rate_derivation_shares_and_parameters():
     assert sp.limit(shares["mu D terms"], r.eps, 0) == sp.Rational(1, 2)
     assert sp.simplify(4 - r.total_share_limit()).is_nonnegative
     assert "| yes |" in r.render_markdown() and "| NO |" not in r.render_markdown()
+
+
+def test_rate_table_latex_is_generated_from_the_derivation():
+    import sympy as sp
+
+    from adamtheory.theory import o2nc_rates as r
+
+    tex = r.render_latex()
+    rows = [ln for ln in tex.splitlines() if ln.endswith(r"\\") and "&" in ln][1:]
+    assert len(rows) == len(r.rate_table()) == 4
+    assert all(row.split("&")[-1].strip() == r"yes \\" for row in rows)
+    # the threshold cells are sympy's own LaTeX of the derived expressions, not retyped text
+    for row, entry in zip(rows, r.rate_table(), strict=True):
+        assert sp.latex(entry["threshold"]) in row
+    assert r"\varepsilon^{-7/2} \lambda^{1/2}" in rows[0]
+    # the mu*D^2 variant beats the lower bound, and the flag says so
+    assert r"& no \\" in r.render_latex(2)
+    assert tex.startswith(r"\begin{tabular}") and tex.endswith(r"\end{tabular}")
+
+
+def test_rates_cli_formats(capsys):
+    from adamtheory.cli import main
+
+    assert main(["rates", "--latex"]) == 0
+    assert capsys.readouterr().out.startswith(r"\begin{tabular}")
+    assert main(["rates"]) == 0
+    assert "| yes |" in capsys.readouterr().out

@@ -11,7 +11,26 @@ This package never imports SymPy.
 """
 
 from .backend import BACKEND_CHOICES, Backend, resolve_backend
+from .conversion import (
+    CONVERSIONS,
+    TAU_LAWS,
+    BetaOMD,
+    ClippedAdamLearner,
+    o2nc_run,
+    schedule_free_sgd,
+)
+from .counterexample import (
+    CONVERGED,
+    DIVERGED,
+    UNDECIDED,
+    ChainConfig,
+    SweepConfig,
+    adam_direction,
+    classify_end,
+    inside_ball,
+)
 from .ema import EMAState, ModelEMA, ema_weights, model_ema, tau_probabilities
+from .finite_sum import FiniteSumSweepConfig, finite_sum_sweep
 from .optimizers import (
     SGD,
     Adam,
@@ -28,14 +47,35 @@ from .optimizers import (
 from .runner import environment, run
 from .sampling import SAMPLING_CHOICES, trajectory_keys
 from .schedules import Constant, InverseSqrtEpoch, InverseSqrtStep, make_schedule
+from .sweeps import SWEEP_BACKENDS, divergence_sweep, drift_estimate, region_area
 
 __all__ = [
     "BACKEND_CHOICES",
+    "CONVERGED",
+    "CONVERSIONS",
+    "DIVERGED",
     "SAMPLING_CHOICES",
+    "SWEEP_BACKENDS",
+    "TAU_LAWS",
+    "UNDECIDED",
     "Adam",
     "Backend",
+    "BetaOMD",
+    "ChainConfig",
     "ClippedAdam",
+    "ClippedAdamLearner",
     "Constant",
+    "FiniteSumSweepConfig",
+    "SweepConfig",
+    "adam_direction",
+    "classify_end",
+    "divergence_sweep",
+    "drift_estimate",
+    "finite_sum_sweep",
+    "inside_ball",
+    "o2nc_run",
+    "region_area",
+    "schedule_free_sgd",
     "EMAState",
     "InverseSqrtEpoch",
     "InverseSqrtStep",

@@ -26,7 +26,8 @@ import sympy as sp
 from .o2nc import o2nc_symbols
 
 __all__ = ["LOWER_BOUNDS", "bound", "leading_threshold", "parameter_choice", "rate_table",
-           "render_markdown", "term_shares", "threshold", "threshold_terms", "total_share_limit"]
+           "render_latex", "render_markdown", "term_shares", "threshold", "threshold_terms",
+           "total_share_limit"]
 
 _s = o2nc_symbols()
 G, sigma, eps, lam, D, T, beta, DF, mu = (_s[k] for k in (
@@ -159,4 +160,35 @@ def render_markdown(mu_power: int = 1) -> str:
     lines += ["", f"Threshold: T ≥ max{{{sp.sstr(t_main)}, {sp.sstr(t_noise)}}} gives "
               f"E‖∇F(ȳ_τ)‖_[λ] ≤ {sp.sstr(total_share_limit(mu_power))}·ε + o(ε) "
               "(AMC25 Cor. 4.1 publishes T ≥ 49(G+σ)²ε⁻²·max{8Δ_F λ^½ ε^-3/2, 1} for ≤ 4ε)."]
+    return "\n".join(lines)
+
+
+_LATEX_SETTINGS = {
+    "(lambda, eps)-stationary, G-Lipschitz": r"$(\lambda,\varepsilon)$-stationary, $G$-Lipschitz",
+    "Goldstein (delta, eps), G-Lipschitz": r"Goldstein $(\delta,\varepsilon)$, $G$-Lipschitz",
+    "L-smooth, ‖∇F‖ ≤ ε": r"$L$-smooth, $\|\nabla F\| \le \varepsilon$",
+    "H-Lipschitz Hessian, ‖∇F‖ ≤ ε": r"$H$-Lipschitz Hessian, $\|\nabla F\| \le \varepsilon$",
+}
+
+
+def render_latex(mu_power: int = 1) -> str:
+    r"""The derived rate table as a LaTeX ``tabular`` (needs ``booktabs``).
+
+    Each row prints the derived threshold :math:`T` (the leading term, via ``sympy.latex``),
+    its exponents and the lower bound's as :math:`\varepsilon^{p}\lambda^{q}\delta^{r}` with
+    exact rationals, the lower bound's source, and the computed optimality flag.
+    """
+    names = {"epsilon": r"\varepsilon", "lambda": r"\lambda", "delta": r"\delta"}
+
+    def monomial(exps: dict) -> str:
+        return "$" + " ".join(f"{names[k]}^{{{sp.Rational(v)}}}" for k, v in exps.items()) + "$"
+
+    lines = [r"\begin{tabular}{lllll}", r"\toprule",
+             r"setting & derived $T$ & $T \propto$ & lower bound & optimal \\", r"\midrule"]
+    for row in rate_table(mu_power):
+        setting = _LATEX_SETTINGS.get(row["setting"], row["setting"])
+        lines.append(f"{setting} & ${sp.latex(row['threshold'])}$ & {monomial(row['derived'])} & "
+                     f"{monomial(row['lower_bound'])} ({row['lower_bound_source']}) & "
+                     f"{'yes' if row['optimal'] else 'no'} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
