@@ -9,12 +9,12 @@ from . import kernels, problems
 from .kernels import run
 from .kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run
 from .kernels.finite_sum import FiniteSumSweepConfig, finite_sum_sweep
-from .problems.user import user_finite_sum
+from .problems.user import user_finite_sum, user_function
 
 __version__ = "0.1.0"
 __all__ = ["BetaOMD", "ClippedAdamLearner", "FiniteSumSweepConfig", "__version__",
-           "finite_sum_sweep", "kernels", "o2nc_run", "problems", "run", "sweep_own_problem",
-           "user_finite_sum"]
+           "finite_sum_sweep", "kernels", "o2nc_plan", "o2nc_run", "problems", "run",
+           "sweep_own_problem", "user_finite_sum", "user_function"]
 
 
 def __getattr__(name: str):
@@ -23,4 +23,8 @@ def __getattr__(name: str):
         from .claims.user_problem import sweep_own_problem
 
         return sweep_own_problem
+    if name == "o2nc_plan":
+        from .claims.user_o2nc import o2nc_plan
+
+        return o2nc_plan
     raise AttributeError(f"module 'adamtheory' has no attribute {name!r}")

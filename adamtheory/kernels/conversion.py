@@ -275,8 +275,9 @@ def o2nc_run(
         ``U_tau`` (traj): :math:`\mathbb E_\tau U_\tau` per trajectory (averaged over epochs for
         ``"anchored"``); ``gradnorm_tau``: :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|`;
         ``spread_tau``; ``U_running`` (checkpoint, traj); ``U_trace``/``gradnorm_trace``
-        (step, traj); ``ybar_final``, ``f_ybar_final``, ``gradnorm_final``; ``max_query_grad``
-        (sup of ‖∇F(y_t)‖ seen: check it against the assumed G); ``diverged_at`` (0 = never);
+        (step, traj); ``ybar_final``, ``f_ybar_final`` (NaN for a problem whose ``has_value``
+        is False), ``gradnorm_final``; ``max_query_grad`` (sup of ‖∇F(y_t)‖ seen: check it
+        against the assumed G); ``diverged_at`` (0 = never);
         attrs with parameters, seed and versions.
     """
     check_choice("conversion", conversion, CONVERSIONS)
@@ -406,8 +407,11 @@ def o2nc_run(
         if conversion == "anchored":
             anchor = next_anchor
     gfinal = problem.grad(ybar)
-    with np.errstate(invalid="ignore"):
-        ffinal = problem.value(ybar)
+    if getattr(problem, "has_value", True):
+        with np.errstate(invalid="ignore"):
+            ffinal = problem.value(ybar)
+    else:  # a user function given by its gradient only: F is unknown, not zero
+        ffinal = np.full(B, np.nan)
     scalar_params = {k: v for k, v in learner.params().items() if np.ndim(v) == 0}
     ds = xr.Dataset(
         {

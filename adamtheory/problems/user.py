@@ -31,7 +31,7 @@ import numpy as np
 from .._validate import check_int
 from .base import ProblemConstants
 
-__all__ = ["ComponentList", "UserFiniteSum", "user_finite_sum"]
+__all__ = ["ComponentList", "UserFiniteSum", "UserFunction", "user_finite_sum", "user_function"]
 
 
 @dataclass(frozen=True)
@@ -230,3 +230,156 @@ def user_finite_sum(component_grad: Callable[..., Any] | Sequence[Callable[..., 
         raise TypeError("component_grad must be a callable (x, idx) -> (B, d) or a list of n "
                         f"callables x -> (m, d); got {type(component_grad).__name__}")
     return UserFiniteSum(fn, n, x0, None if x_star is None else x_star, value, name)
+
+
+@dataclass(frozen=True)
+class UserFunction:
+    r"""A user-supplied function :math:`F` for the O2NC runs, known through its gradient.
+
+    It satisfies the oracle protocol of :func:`adamtheory.kernels.conversion.o2nc_run` (``dim``,
+    ``x0``, ``grad``, ``value``), so any conversion × learner runs on it and returns the online
+    estimate :math:`U_t`. The O2NC constants are what the *user* states; the toolkit cannot
+    certify a supremum of someone else's gradient, but ``o2nc_run`` records the largest
+    gradient norm it met (``max_query_grad``) so the stated G can be checked against it.
+
+    Attributes
+    ----------
+    grad_fn : callable
+        ``grad_fn(x) -> (B, d)``: :math:`\nabla F(x_b)` for ``x`` of shape (B, d).
+    x0 : tuple of float
+        Start (length d).
+    value_fn : callable or None
+        ``value_fn(x) -> (B,)``: F itself (optional; without it ``f_ybar_final`` is unknown).
+    G : float or None
+        A bound on :math:`\|\nabla F\|_2` (needed by the O2NC parameters).
+    delta_F : float or None
+        :math:`\Delta_F \ge F(x_0) - \inf F` (needed by the O2NC parameters).
+    L : float or None
+        Smoothness, if known.
+    name : str
+        Recorded with results.
+    """
+
+    grad_fn: Callable[[np.ndarray], Any]
+    x0: tuple[float, ...]
+    value_fn: Callable[[np.ndarray], Any] | None = None
+    G: float | None = None
+    delta_F: float | None = None
+    L: float | None = None
+    name: str = "user_function"
+
+    def __post_init__(self) -> None:
+        if not callable(self.grad_fn):
+            raise TypeError("grad must be callable x -> array of shape (B, d); got "
+                            f"{type(self.grad_fn).__name__}")
+        object.__setattr__(self, "x0", _as_point("x0", self.x0))
+        if self.value_fn is not None and not callable(self.value_fn):
+            raise TypeError(f"value must be callable x -> (B,); got {type(self.value_fn).__name__}")
+        for key in ("G", "delta_F", "L"):
+            v = getattr(self, key)
+            if v is not None:
+                if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+                    raise TypeError(f"{key} must be a real number; got {v!r}")
+                if not (math.isfinite(v) and v >= 0):
+                    raise ValueError(f"{key} must be finite and in [0, inf); got {v!r}")
+                object.__setattr__(self, key, float(v))
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string; got {self.name!r}")
+        g0 = self.grad(np.asarray([self.x0]))
+        if not np.all(np.isfinite(g0)):
+            raise ValueError(f"grad returned a non-finite gradient at x0: {g0[0].tolist()}")
+
+    @property
+    def dim(self) -> int:
+        return len(self.x0)
+
+    @property
+    def has_value(self) -> bool:
+        return self.value_fn is not None
+
+    @property
+    def o2nc_constants(self) -> Any:
+        """The stated constants as :class:`~adamtheory.problems.o2nc_base.O2NCConstants`.
+
+        Raises ``ValueError`` naming G or delta_F when they were not given. The coordinate
+        bounds are taken as G for every coordinate (valid, since :math:`|\\partial_iF| \\le
+        \\|\\nabla F\\|_2`).
+        """
+        from .o2nc_base import O2NCConstants
+
+        missing = [k for k in ("G", "delta_F") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"problem {self.name!r} states no {' and no '.join(missing)}: pass "
+                             "G (a bound on |grad F|) and delta_F (>= F(x0) - inf F) to "
+                             "user_function for the O2NC parameters")
+        return O2NCConstants(G=self.G, G_coords=(self.G,) * self.dim, L=self.L, H=None,
+                             f_star=math.nan, x_star=None, delta_F=self.delta_F,
+                             region_radius=None, smooth=self.L is not None)
+
+    def _check_x(self, x: Any) -> np.ndarray:
+        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"x must have shape (B, {self.dim}); got {getattr(x, 'shape', x)}")
+        return x
+
+    def grad(self, x: Any) -> np.ndarray:
+        """∇F at each row of ``x`` (B, d), checked: float64 of shape (B, d)."""
+        x = self._check_x(x)
+        got = self.grad_fn(x)
+        try:
+            arr = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("grad must return a real array of shape (B, d); got "
+                            f"{type(got).__name__}") from None
+        if arr.shape != x.shape:
+            raise ValueError(f"grad must return shape {x.shape} (one gradient per row of x); "
+                             f"got {arr.shape}")
+        return arr
+
+    def value(self, x: Any) -> np.ndarray:
+        """F(x), shape (B,); needs ``value`` at construction."""
+        x = self._check_x(x)
+        if self.value_fn is None:
+            raise ValueError(f"problem {self.name!r} has no value function: pass value= to "
+                             "user_function to evaluate F")
+        out = np.asarray(self.value_fn(x), dtype=np.float64)
+        if out.shape != (x.shape[0],):
+            raise ValueError(f"value must return shape ({x.shape[0]},); got {out.shape}")
+        return out
+
+    def params(self) -> dict[str, Any]:
+        label = getattr(self.grad_fn, "__qualname__", type(self.grad_fn).__name__)
+        return {"x0": list(self.x0), "G": self.G, "delta_F": self.delta_F, "L": self.L,
+                "grad": str(label), "name": self.name}
+
+
+def user_function(grad: Callable[[np.ndarray], Any], *, x0: Any,
+                  value: Callable[[np.ndarray], Any] | None = None, G: float | None = None,
+                  delta_F: float | None = None, L: float | None = None,
+                  name: str = "user_function") -> UserFunction:
+    """Build a :class:`UserFunction` (a deterministic F for :func:`~adamtheory.o2nc_run`).
+
+    Parameters
+    ----------
+    grad : callable
+        ``grad(x)`` for ``x`` of shape (B, d), returning (B, d).
+    x0 : array_like
+        Start, shape (d,) (a scalar means d = 1).
+    value : callable, optional
+        F(x) for x of shape (B, d), returning (B,).
+    G, delta_F, L : float, optional
+        Stated constants: a gradient-norm bound, :math:`F(x_0) - \\inf F` (an upper bound will
+        do) and the smoothness. G and delta_F are needed by :func:`adamtheory.o2nc_plan`.
+    name : str
+        Recorded with results.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adamtheory.problems.user import user_function
+    >>> F = user_function(lambda x: np.tanh(x), x0=[2.0, -1.0],
+    ...                   value=lambda x: np.log(np.cosh(x)).sum(axis=1), G=np.sqrt(2),
+    ...                   delta_F=float(np.log(np.cosh(2.0)) + np.log(np.cosh(1.0))))
+    >>> F.dim
+    2
+    """
+    return UserFunction(grad, x0, value, G, delta_F, L, name)
