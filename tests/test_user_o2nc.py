@@ -48,15 +48,27 @@ def test_plan_uses_the_derived_parameters():
     assert plan.parameters == p and plan.T == p.T_ours and plan.bound == pytest.approx(1.2)
     assert isinstance(plan.learner, BetaOMD) and plan.conversion == "uniform"
     assert (plan.learner.eta, plan.learner.beta, plan.learner.mu) == (p.eta, p.beta, p.mu)
-    adam_plan = o2nc_plan(F, 0.3, lam=0.05, sigma=0.1, learner="clipped-adam", threshold="cor41")
-    assert isinstance(adam_plan.learner, ClippedAdamLearner)
-    assert adam_plan.conversion == "exponential" and adam_plan.T == p.T_cor41
-    assert adam_plan.learner.beta2 == pytest.approx(p.beta**2, rel=1e-15)
+    assert o2nc_plan(F, 0.3, lam=0.05, sigma=0.1, threshold="cor41").T == p.T_cor41
+    # clipped Adam + EMA: Theorem 5's parameters and its own bound (eps, not Cor. 4.1's 4 eps)
+    adam_plan = o2nc_plan(F, 0.3, lam=0.05, sigma=0.1, learner="clipped-adam")
+    q = o2nc_params.theorem5_parameters(0.3, 0.05, math.sqrt(2), 0.1, 2.2)
+    assert isinstance(adam_plan.learner, ClippedAdamLearner) and adam_plan.parameters == q
+    assert adam_plan.conversion == "exponential" and adam_plan.tau_law == "uniform"
+    assert adam_plan.T == q.T and adam_plan.bound == 0.3 and "Theorem 5" in adam_plan.source
+    assert not adam_plan.learner.coordinatewise
+    assert (adam_plan.learner.D, adam_plan.learner.beta2) == (q.D, q.beta2)
+    with pytest.raises(ValueError, match="threshold must be 'thm5'"):
+        o2nc_plan(F, 0.3, lam=0.05, learner="clipped-adam", threshold="cor41")
+    with pytest.raises(ValueError, match="threshold must be 'ours' or 'cor41'"):
+        o2nc_plan(F, 0.3, lam=0.05, threshold="thm5")
 
 
-def test_plan_run_meets_its_bound_and_is_reproducible():
+# Theorem 5's T grows like eps^-7/2 with a large constant: eps = 1 (|grad F(x0)| = 1.19) is 3.2e4
+# steps, eps = 0.3 would be 2.2e6
+@pytest.mark.parametrize("learner, eps", [("beta-omd", 0.3), ("clipped-adam", 1.0)])
+def test_plan_run_meets_its_bound_and_is_reproducible(learner, eps):
     F, _, _ = _log_cosh(2, G=math.sqrt(2), delta_F=2.2)
-    plan = o2nc_plan(F, 0.3, lam=0.05, sigma=0.1)
+    plan = o2nc_plan(F, eps, lam=0.05, sigma=0.1, learner=learner)
     ds = plan.run(F, batch=8, seed=3)
     again = plan.run(F, batch=8, seed=3)
     assert np.array_equal(ds.U_tau.values, again.U_tau.values)
@@ -66,7 +78,7 @@ def test_plan_run_meets_its_bound_and_is_reproducible():
     assert upper <= plan.bound
     assert ds.attrs["plan_bound"] == plan.bound
     # the start is not stationary at this eps: the run had to make progress
-    assert np.linalg.norm(F.grad(np.asarray([F.x0]))) > plan.bound / 4
+    assert np.linalg.norm(F.grad(np.asarray([F.x0]))) > eps
 
 
 def test_user_function_without_value_runs_and_reports_f_unknown():
@@ -96,3 +108,11 @@ def test_plan_names_missing_constants_and_bad_parameters():
             o2nc_plan(valley, **kwargs)
     with pytest.raises(ValueError, match="fixed by the plan"):
         o2nc_plan(valley, 0.1, lam=0.1).run(valley, T=5)
+
+
+def test_user_finite_sum_without_value_runs_in_o2nc():
+    from adamtheory.kernels.conversion import o2nc_run
+
+    problem = at.user_finite_sum(lambda x, idx: np.tanh(x) + 0.0 * idx[:, None], n=3, x0=[1.0])
+    ds = o2nc_run(problem, BetaOMD(0.01, 0.9), conversion="uniform", T=20, batch=2)
+    assert np.all(np.isnan(ds.f_ybar_final.values)) and np.all(np.isfinite(ds.U_tau.values))

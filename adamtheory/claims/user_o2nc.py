@@ -5,7 +5,8 @@ r"""O2NC on your own function: the derived parameters, the learner and the run, 
 the parameters the SymPy layer derives (:func:`adamtheory.theory.o2nc_params.o2nc_parameters`:
 :math:`3(G+\sigma)\sqrt{1-\beta} = \varepsilon`, :math:`16\lambda D^2/(1-\beta)^2 =
 \varepsilon`, :math:`\mu = 8\lambda D(1 + (1-\beta)^{-2})`, β-OMD step η), and builds the
-learner and the threshold T of AMC25 Corollary 4.1 (or the toolkit's own, smaller T). Then
+learner and the threshold T of AMC25 Corollary 4.1 (or the toolkit's own, smaller T) for β-OMD,
+or 2602.08372 Theorem 5's parameters for clipped Adam with model EMA. Then
 :meth:`O2NCPlan.run` calls :func:`~adamtheory.kernels.conversion.o2nc_run` and returns the
 online estimate :math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}` with the bound it should meet.
 
@@ -17,7 +18,7 @@ Example::
     F = at.user_function(lambda x: np.tanh(x), x0=[2.0, -1.0], G=np.sqrt(2), delta_F=2.2)
     plan = at.o2nc_plan(F, epsilon=0.2, lam=0.05, sigma=0.1)
     ds = plan.run(F, batch=8, seed=0)
-    ds.U_tau.mean(), plan.bound          # E_tau U_tau against 4 eps
+    ds.U_tau.mean(), plan.bound          # E_tau U_tau against 4 eps (plan.source)
 """
 
 from __future__ import annotations
@@ -30,12 +31,17 @@ import xarray as xr
 from .._validate import check_choice, check_int, check_positive
 from ..kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run
 from ..problems.o2nc_base import isotropic_noise
-from ..theory.o2nc_params import O2NCParameters, o2nc_parameters
+from ..theory.o2nc_params import (
+    O2NCParameters,
+    Theorem5Parameters,
+    o2nc_parameters,
+    theorem5_parameters,
+)
 
 __all__ = ["LEARNERS", "THRESHOLDS", "O2NCPlan", "o2nc_plan"]
 
 LEARNERS = ("beta-omd", "clipped-adam")
-THRESHOLDS = ("ours", "cor41")
+THRESHOLDS = ("ours", "cor41", "thm5")
 
 
 @dataclass(frozen=True)
@@ -44,27 +50,37 @@ class O2NCPlan:
 
     Attributes
     ----------
-    parameters : O2NCParameters
-        β, D, μ, η, ζ, γ and the thresholds, evaluated from the SymPy expressions.
+    parameters : O2NCParameters or Theorem5Parameters
+        β-OMD: β, D, μ, η, ζ, γ and the thresholds (:func:`~adamtheory.theory.o2nc_params.
+        o2nc_parameters`); clipped Adam: 2602.08372 Theorem 5's β1, β2, D, γ, ν and T
+        (:func:`~adamtheory.theory.o2nc_params.theorem5_parameters`). Both evaluated from the
+        SymPy expressions.
     learner : BetaOMD or ClippedAdamLearner
-        β-OMD(η, β, μ) (AMC25 Lemma 3.2), or clipped Adam with :math:`\beta_1 = \beta`,
-        :math:`\beta_2 = \beta^2` and clip radius D (AC24; THEORY.md §1.3).
+        β-OMD(η, β, μ) (AMC25 Lemma 3.2), or clipped Adam with global clipping and Theorem 5's
+        parameters.
     conversion : str
         ``"uniform"`` (Option I) for β-OMD, ``"exponential"`` (model EMA) for clipped Adam.
+    tau_law : str
+        Law of the output index: AMC25's for Corollary 4.1, uniform for Theorem 5.
     T : int
-        Steps: ``parameters.T_ours`` or ``parameters.T_cor41``.
+        Steps: ``T_ours`` or ``T_cor41`` (β-OMD), Theorem 5's T (clipped Adam).
     sigma : float
         Noise level the parameters assume; :meth:`run` adds isotropic Gaussian noise with this σ.
     bound : float
-        :math:`4\varepsilon`, the Corollary 4.1 bound on :math:`\mathbb E_\tau U_\tau`.
+        The guarantee on :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|_{[\lambda]}`:
+        :math:`4\varepsilon` (AMC25 Corollary 4.1) or :math:`\varepsilon` (Theorem 5).
+    source : str
+        The result the bound comes from.
     """
 
-    parameters: O2NCParameters
+    parameters: O2NCParameters | Theorem5Parameters
     learner: BetaOMD | ClippedAdamLearner
     conversion: str
+    tau_law: str
     T: int
     sigma: float
     bound: float
+    source: str
 
     def run(self, problem: Any, *, batch: int = 8, seed: int = 0, **kwargs: Any) -> xr.Dataset:
         """Run the plan on ``problem`` (see :func:`~adamtheory.kernels.conversion.o2nc_run`).
@@ -76,15 +92,19 @@ class O2NCPlan:
             if key in kwargs:
                 raise ValueError(f"{key} is fixed by the plan; build another plan to change it")
         noise = isotropic_noise(self.sigma, int(problem.dim)) if self.sigma > 0 else None
+        if "tau_law" in kwargs:
+            raise ValueError("tau_law is fixed by the plan (the guarantee is for its law)")
         ds = o2nc_run(problem, self.learner, conversion=self.conversion, T=self.T, batch=batch,
-                      seed=seed, noise=noise, lam=self.parameters.lam, **kwargs)
+                      seed=seed, noise=noise, lam=self.parameters.lam, tau_law=self.tau_law,
+                      **kwargs)
         ds.attrs["plan_bound"] = self.bound
+        ds.attrs["plan_source"] = self.source
         ds.attrs["plan_epsilon"] = self.parameters.epsilon
         return ds
 
 
 def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
-              learner: str = "beta-omd", threshold: str = "ours", G: float | None = None,
+              learner: str = "beta-omd", threshold: str | None = None, G: float | None = None,
               delta_F: float | None = None, max_steps: int = 10**7) -> O2NCPlan:
     r"""The derived O2NC parameters for ``problem`` at target ε and the run they prescribe.
 
@@ -100,8 +120,11 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
     sigma : float
         Gradient-noise level σ ≥ 0 (the run adds isotropic Gaussian noise with it).
     learner : {"beta-omd", "clipped-adam"}
-    threshold : {"ours", "cor41"}
-        The toolkit's derived T, or AMC25 Corollary 4.1's published one (larger).
+        β-OMD in Option I (AMC25 Corollary 4.1, bound 4ε), or clipped Adam (global clip) with
+        model EMA, the exponential conversion (2602.08372 Theorem 5, bound ε).
+    threshold : {"ours", "cor41", "thm5"}, optional
+        β-OMD: the toolkit's derived T (default) or Corollary 4.1's published one (larger);
+        clipped Adam: ``"thm5"`` (the default, the only one).
     G, delta_F : float, optional
         Override or supply the problem's constants.
     max_steps : int
@@ -114,7 +137,8 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
         parameters need, or a T above ``max_steps``.
     """
     check_choice("learner", learner, LEARNERS)
-    check_choice("threshold", threshold, THRESHOLDS)
+    if threshold is not None:
+        check_choice("threshold", threshold, THRESHOLDS)
     check_positive("epsilon", epsilon)
     check_positive("lam", lam)
     check_positive("sigma", sigma, allow_zero=True)
@@ -130,16 +154,30 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
         delta_F = constants.delta_F if delta_F is None else delta_F
     check_positive("G", G)
     check_positive("delta_F", delta_F)
-    p = o2nc_parameters(float(epsilon), float(lam), float(G), float(sigma), float(delta_F))
+    values = (float(epsilon), float(lam), float(G), float(sigma), float(delta_F))
+    if learner == "clipped-adam":
+        if threshold not in (None, "thm5"):
+            raise ValueError(f"threshold must be 'thm5' for learner='clipped-adam'; got "
+                             f"{threshold!r}")
+        q = theorem5_parameters(*values)
+        _check_steps(q.T, max_steps)
+        adam = ClippedAdamLearner(D=q.D, beta1=q.beta1, beta2=q.beta2, gamma=q.gamma, nu=q.nu,
+                                  coordinatewise=False)
+        return O2NCPlan(parameters=q, learner=adam, conversion="exponential", tau_law="uniform",
+                        T=int(q.T), sigma=float(sigma), bound=float(epsilon),
+                        source="2602.08372 Theorem 5")
+    threshold = "ours" if threshold is None else threshold
+    if threshold == "thm5":
+        raise ValueError("threshold must be 'ours' or 'cor41' for learner='beta-omd'; got 'thm5'")
+    p = o2nc_parameters(*values)
     T = p.T_ours if threshold == "ours" else p.T_cor41
+    _check_steps(T, max_steps)
+    return O2NCPlan(parameters=p, learner=BetaOMD(p.eta, p.beta, p.mu), conversion="uniform",
+                    tau_law="amc25", T=int(T), sigma=float(sigma), bound=4.0 * float(epsilon),
+                    source="AMC25 Corollary 4.1")
+
+
+def _check_steps(T: int, max_steps: int) -> None:
     if T > max_steps:
         raise ValueError(f"the derived T = {T} exceeds max_steps = {max_steps}: raise epsilon "
                          "or lower lam (T grows like eps^-7/2 lam^1/2), or raise max_steps")
-    if learner == "beta-omd":
-        chosen: BetaOMD | ClippedAdamLearner = BetaOMD(p.eta, p.beta, p.mu)
-        conversion = "uniform"
-    else:
-        chosen = ClippedAdamLearner(D=p.D, beta1=p.beta, beta2=p.beta**2)
-        conversion = "exponential"
-    return O2NCPlan(parameters=p, learner=chosen, conversion=conversion, T=int(T),
-                    sigma=float(sigma), bound=4.0 * float(epsilon))

@@ -92,7 +92,8 @@ class UserFiniteSum:
         A minimiser of f, used by the convergence side of the classification; ``None`` if
         unknown (then the sweep measures distances from x0 and never reports "converged").
     value : callable or None
-        Optional ``value(x) -> (B,)``, f itself (needed only by :func:`adamtheory.run`).
+        Optional ``value(x) -> (B,)``, f itself (needed by :func:`adamtheory.run`; without it
+        :func:`~adamtheory.kernels.conversion.o2nc_run` reports ``f_ybar_final`` as unknown).
     name : str
         Recorded with results.
 
@@ -133,6 +134,10 @@ class UserFiniteSum:
     @property
     def dim(self) -> int:
         return len(self.x0)
+
+    @property
+    def has_value(self) -> bool:
+        return self.value_fn is not None
 
     @property
     def constants(self) -> ProblemConstants:

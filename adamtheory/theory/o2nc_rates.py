@@ -157,8 +157,9 @@ def render_markdown(mu_power: int = 1) -> str:
         lines.append(f"| {row['setting']} | {fmt(row['derived'])} | {fmt(row['lower_bound'])} "
                      f"| {row['lower_bound_source']} | {'yes' if row['optimal'] else 'NO'} |")
     t_main, t_noise = threshold_terms(mu_power)
-    lines += ["", f"Threshold: T ≥ max{{{sp.sstr(t_main)}, {sp.sstr(t_noise)}}} gives "
-              f"E‖∇F(ȳ_τ)‖_[λ] ≤ {sp.sstr(total_share_limit(mu_power))}·ε + o(ε) "
+    # code spans: SymPy's * and ** would otherwise be read as emphasis by Markdown renderers
+    lines += ["", f"Threshold: T ≥ max{{`{sp.sstr(t_main)}`, `{sp.sstr(t_noise)}`}} gives "
+              f"E‖∇F(ȳ_τ)‖_[λ] ≤ `{sp.sstr(total_share_limit(mu_power))}`·ε + o(ε) "
               "(AMC25 Cor. 4.1 publishes T ≥ 49(G+σ)²ε⁻²·max{8Δ_F λ^½ ε^-3/2, 1} for ≤ 4ε)."]
     return "\n".join(lines)
 
