@@ -7,12 +7,13 @@ code); :mod:`adamtheory.claims` combines them into registered, falsifiable check
 
 from . import kernels, problems
 from .kernels import run
-from .kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run
+from .kernels.conversion import BetaOMD, ClippedAdamLearner, OptimizerLearner, o2nc_run
 from .kernels.finite_sum import FiniteSumSweepConfig, finite_sum_sweep
 from .problems.user import user_finite_sum, user_function
 
 __version__ = "0.1.0"
-__all__ = ["BetaOMD", "ClippedAdamLearner", "FiniteSumSweepConfig", "__version__",
+__all__ = ["BetaOMD", "ClippedAdamLearner", "FiniteSumSweepConfig", "OptimizerLearner",
+           "__version__",
            "finite_sum_sweep", "kernels", "o2nc_plan", "o2nc_run", "problems", "run",
            "sweep_own_problem", "user_finite_sum", "user_function"]
 

@@ -214,3 +214,49 @@ def test_coordinate_advantage():
     assert o2nc_params.coordinate_advantage(spiky) > 50
     with pytest.raises(ValueError, match="G_coords"):
         o2nc_params.coordinate_advantage([])
+
+
+# ---------------------------------------------------------------- kernels optimizers as learners
+
+
+@pytest.mark.parametrize("conversion", ["uniform", "exponential", "anchored"])
+def test_heavy_ball_learner_is_beta_omd(conversion):
+    """beta-OMD is heavy ball with c = beta/(1+eta mu) and step c*eta (AMC25 Lemma 3.2)."""
+    from adamtheory.kernels import OptimizerLearner, sgdm
+
+    omd = BetaOMD(0.05, 0.9, 0.3)
+    c = float(omd.momentum)
+    wrapped = OptimizerLearner(sgdm(c * 0.05, beta=c, form="heavy_ball"), beta=0.9)
+    common = dict(conversion=conversion, T=200, batch=3, seed=5, lam=0.5,
+                  noise=isotropic_noise(0.2, PROBLEM.dim),
+                  epochs=3 if conversion == "anchored" else 1)
+    a = o2nc_run(PROBLEM, omd, **common)
+    b = o2nc_run(PROBLEM, wrapped, **common)
+    for name in ("U_tau", "ybar_final", "gradnorm_tau"):
+        assert np.max(np.abs(a[name].values - b[name].values)) <= 1e-12 * (
+            1 + np.max(np.abs(a[name].values)))
+
+
+def test_clipped_adam_optimizer_learner_is_clipped_adam_learner():
+    from adamtheory.kernels import OptimizerLearner, clipped_adam
+
+    for coordinatewise in (True, False):
+        ref = ClippedAdamLearner(D=0.02, beta1=0.95, coordinatewise=coordinatewise)
+        wrapped = OptimizerLearner(clipped_adam(0.02, 0.95, coordinatewise=coordinatewise))
+        a = o2nc_run(PROBLEM, ref, conversion="exponential", T=150, batch=2, seed=1)
+        b = o2nc_run(PROBLEM, wrapped, conversion="exponential", T=150, batch=2, seed=1)
+        assert np.max(np.abs(a.U_tau.values - b.U_tau.values)) <= 1e-12
+
+
+def test_adam_plus_ema_runs_and_records_the_optimizer():
+    from adamtheory.kernels import OptimizerLearner, adam, sgd
+
+    learner = OptimizerLearner(adam(0.01, beta1=0.9, beta2=0.999))
+    ds = o2nc_run(PROBLEM, learner, conversion="exponential", T=100, batch=2)
+    assert np.all(np.isfinite(ds.U_tau.values))
+    assert ds.attrs["learner_learner"] == "optimizer:adam"
+    assert ds.attrs["learner_optimizer_lr"] == 0.01
+    with pytest.raises(ValueError, match="beta is required"):
+        OptimizerLearner(sgd(0.1))
+    with pytest.raises(TypeError, match="init"):
+        OptimizerLearner("adam")

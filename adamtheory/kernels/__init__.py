@@ -16,6 +16,7 @@ from .conversion import (
     TAU_LAWS,
     BetaOMD,
     ClippedAdamLearner,
+    OptimizerLearner,
     o2nc_run,
     schedule_free_sgd,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "ClippedAdamLearner",
     "Constant",
     "FiniteSumSweepConfig",
+    "OptimizerLearner",
     "SweepConfig",
     "adam_direction",
     "classify_end",

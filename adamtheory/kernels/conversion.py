@@ -18,7 +18,9 @@ Four conversions, named as in THEORY.md (an online learner proposes increments
   (derived in ``theory/o2nc.py``, checked by the claim SF-EQ).
 
 Learners: :class:`BetaOMD` (AMC25 Lemma 3.2) and :class:`ClippedAdamLearner` (clipped Adam =
-clipped β-FTRL, coordinate-wise or global; also the 2602.08372 Theorem 5 form with ν and γ).
+clipped β-FTRL, coordinate-wise or global; also the 2602.08372 Theorem 5 form with ν and γ);
+:class:`OptimizerLearner` wraps any optimizer of :mod:`adamtheory.kernels.optimizers` (Adam,
+AMSGrad, SGD, heavy ball, clipped Adam) as a learner whose increment is its update.
 
 Output and measurement: the normalised β-EMA :math:`\bar y_t` of the query points, with the output
 index τ drawn from ``tau_law`` (``"uniform"`` or AMC25 Definition 4, ``"amc25"``). Instead of one
@@ -51,6 +53,7 @@ __all__ = [
     "TAU_LAWS",
     "BetaOMD",
     "ClippedAdamLearner",
+    "OptimizerLearner",
     "o2nc_run",
     "schedule_free_sgd",
 ]
@@ -178,6 +181,65 @@ class ClippedAdamLearner:
                 "coordinatewise": self.coordinatewise}
 
 
+@dataclass(frozen=True)
+class OptimizerLearner:
+    r"""A kernels optimizer as an O2NC online learner: its update is the increment played.
+
+    .. math::
+
+        \Delta_{t+1} = \mathrm{step}(0, g_t) - 0,
+
+    i.e. the optimizer's own update from its state (for Adam,
+    :math:`\Delta_{t+1} = -\eta\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)`), which does not depend on
+    the point for the optimizers of :mod:`adamtheory.kernels.optimizers` (none has weight
+    decay). This is how "Adam + model EMA" without clipping, or SGD with momentum, runs through a
+    conversion; the O2NC guarantees are proved for :class:`BetaOMD` and
+    :class:`ClippedAdamLearner` only.
+
+    Attributes
+    ----------
+    optimizer
+        An object with ``init(x0)`` and ``step(x, g, state) -> (x_new, state)`` (e.g.
+        ``adamtheory.kernels.adam(...)``). Hyperparameters may be (B,) arrays.
+    beta : float or (B,) array, optional
+        The discount the conversion uses as the EMA default and as ζ of ``"schedule-free"``;
+        default the optimizer's ``beta1`` (or ``beta``). Required when it has neither.
+    """
+
+    optimizer: Any
+    beta: Any = None
+
+    def __post_init__(self) -> None:
+        if not (callable(getattr(self.optimizer, "init", None))
+                and callable(getattr(self.optimizer, "step", None))):
+            raise TypeError("optimizer must have init(x0) and step(x, g, state) (an optimizer of "
+                            f"adamtheory.kernels); got {type(self.optimizer).__name__}")
+        beta = self.beta
+        if beta is None:
+            beta = getattr(self.optimizer, "beta1", getattr(self.optimizer, "beta", None))
+        if beta is None:
+            raise ValueError(f"beta is required: {type(self.optimizer).__name__} has no beta1 or "
+                             "beta to take the EMA discount from")
+        object.__setattr__(self, "beta", _column("beta", beta, low=0.0, high=1.0))
+
+    def init(self, shape: tuple[int, int]) -> dict[str, Any]:
+        zero = np.zeros(shape)
+        return {"opt": self.optimizer.init(zero), "delta": zero}
+
+    def played(self, state: dict[str, Any]) -> np.ndarray:
+        return state["delta"]
+
+    def update(self, state: dict[str, Any], g: np.ndarray) -> dict[str, Any]:
+        step, opt_state = self.optimizer.step(np.zeros_like(g), g, state["opt"])
+        return {"opt": opt_state, "delta": np.asarray(step, dtype=np.float64)}
+
+    def params(self) -> dict[str, Any]:
+        inner = self.optimizer.params() if callable(getattr(self.optimizer, "params", None)) else {}
+        name = getattr(self.optimizer, "name", None) or type(self.optimizer).__name__
+        return {"learner": f"optimizer:{name}", "beta": self.beta,
+                **{f"optimizer_{k}": v for k, v in inner.items()}}
+
+
 def _tau_weight(law: str, beta: Any, t: int, T: int) -> Any:
     """Pr(τ = t) under ``law`` (vectorised over a per-trajectory β)."""
     if law == "uniform":
@@ -204,7 +266,7 @@ def _check_draws(name: str, draws: Any, shape: tuple[int, ...]) -> np.ndarray | 
 
 def o2nc_run(
     problem: Any,
-    learner: BetaOMD | ClippedAdamLearner,
+    learner: BetaOMD | ClippedAdamLearner | OptimizerLearner,
     *,
     conversion: str,
     T: int,
@@ -230,7 +292,7 @@ def o2nc_run(
     ----------
     problem
         Exact oracle: ``grad(x)`` and ``value(x)`` on (B, d) arrays, ``dim``, ``x0``.
-    learner : BetaOMD or ClippedAdamLearner
+    learner : BetaOMD, ClippedAdamLearner or OptimizerLearner
         The online learner (parameters may be (B,) arrays: one configuration per trajectory).
     conversion : {"uniform", "exponential", "anchored", "schedule-free"}
         See the module docstring (THEORY.md §1.5).
@@ -282,8 +344,9 @@ def o2nc_run(
     """
     check_choice("conversion", conversion, CONVERSIONS)
     check_choice("tau_law", tau_law, TAU_LAWS)
-    if not isinstance(learner, (BetaOMD, ClippedAdamLearner)):
-        raise TypeError(f"learner must be a BetaOMD or ClippedAdamLearner; got "
+    if not isinstance(learner, (BetaOMD, ClippedAdamLearner, OptimizerLearner)):
+        raise TypeError(f"learner must be a BetaOMD, ClippedAdamLearner or OptimizerLearner "
+                        f"(wrap a kernels optimizer in OptimizerLearner); got "
                         f"{type(learner).__name__}")
     T = check_int("T", T, minimum=1)
     B = check_int("batch", batch, minimum=1)
@@ -295,10 +358,10 @@ def o2nc_run(
     check_positive("lam", lam, allow_zero=True)
     check_int("seed", seed, minimum=0)
     d = int(problem.dim)
-    beta_learner = learner.beta if isinstance(learner, BetaOMD) else learner.beta1
+    beta_learner = learner.beta1 if isinstance(learner, ClippedAdamLearner) else learner.beta
     beta_out = _column("ema_beta", beta_learner if ema_beta is None else ema_beta,
                        low=0.0, high=1.0)
-    zeta = learner.momentum if isinstance(learner, BetaOMD) else learner.beta1
+    zeta = learner.momentum if isinstance(learner, BetaOMD) else beta_learner
     total = epochs * T
     s_draws = _check_draws("s_draws", s_draws, (total, B))
     noise_draws = _check_draws("noise_draws", noise_draws, (total, B, d))
