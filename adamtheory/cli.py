@@ -1,7 +1,9 @@
 """The ``adamtheory`` command.
 
 ``adamtheory verify`` runs registered claims and prints (id, provenance, predicted, measured,
-verdict); it exits 0 when no claim fails, 1 when one fails or errors, 2 on a usage error.
+verdict); it exits 0 when no claim fails, 1 when one fails or errors, 2 on a usage error. A
+``reported`` claim (measurements without a pass/fail rule) counts like a pass for the exit
+status.
 Results are cached on disk per claim (``--force`` recomputes, ``--no-cache`` bypasses the
 cache); ``--out DIR`` writes results.json, report.md, report.html and figures/.
 ``adamtheory claims`` lists the registry.
@@ -168,7 +170,9 @@ def _run_all(args: argparse.Namespace, selected: list, key_of: Any, cache: Any,
                     cache = None
         data = annotate(data, cached=cached)
         results.append(data)
-        verdict = data["verdict"] + ("" if data["control"]["fired"] else " (ctl!)")
+        # fired is None for a reported claim: it has no control, so nothing failed to fire
+        flag = " (ctl!)" if data["control"]["fired"] is False else ""
+        verdict = data["verdict"] + flag
         _write_line(_row([data["id"], data["provenance"], data["predicted"], data["measured"],
                           verdict], widths))
         if data["message"]:
@@ -178,6 +182,7 @@ def _run_all(args: argparse.Namespace, selected: list, key_of: Any, cache: Any,
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .claims import REGISTRY, get_claim
+    from .claims.base import VERDICTS
     from .kernels import environment, resolve_backend
     from .report import ResultCache, cache_key, default_cache_dir, source_digest
 
@@ -220,8 +225,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                   "reused by the next run", file=sys.stderr)
         raise
     total = time.perf_counter() - start
-    counts = {v: sum(r["verdict"] == v for r in results)
-              for v in ("pass", "fail", "inconclusive", "error")}
+    counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
     hits = sum(r["cached"] for r in results)
     print(f"\n{len(results)} claims in {total:.1f} s"
           + (f" ({hits} from the cache in {cache.directory}; --force recomputes)"
@@ -250,6 +254,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+    # "inconclusive" and "reported" are results, not failures
     return 1 if counts["fail"] or counts["error"] else 0
 
 

@@ -168,6 +168,10 @@ def test_bad_learners():
         ClippedAdamLearner(D=0.0, beta1=0.9)
     with pytest.raises(ValueError, match="beta1"):
         ClippedAdamLearner(D=1.0, beta1=-0.1)
+    with pytest.raises(ValueError, match="beta1"):
+        ClippedAdamLearner(D=1.0, beta1=1.0)
+    with pytest.raises(ValueError, match="ema_beta"):
+        o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), conversion="uniform", T=3, ema_beta=1.0)
     with pytest.raises(TypeError, match="learner"):
         o2nc_run(PROBLEM, "adam", conversion="uniform", T=3)
 

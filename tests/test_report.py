@@ -237,7 +237,8 @@ def real_report(tmp_path_factory):
 def test_results_json_records_what_the_report_shows(real_report):
     payload = json.loads((real_report / "results.json").read_text())
     assert [c["id"] for c in payload["claims"]] == list(FAST)
-    assert payload["summary"] == {"pass": 3, "fail": 0, "inconclusive": 0, "error": 0}
+    assert payload["summary"] == {"pass": 3, "fail": 0, "inconclusive": 0, "error": 0,
+                                  "reported": 0}
     env = payload["environment"]
     assert {"matplotlib", "tqdm", "source_digest", "numpy", "backend",
             "sweep_backend"} <= env.keys()
@@ -298,7 +299,8 @@ def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypat
               _fake("MAYBE", calls, verdict="inconclusive"))
     code, payload = _verify(tmp_path)
     assert code == 1
-    assert payload["summary"] == {"pass": 1, "fail": 1, "inconclusive": 1, "error": 0}
+    assert payload["summary"] == {"pass": 1, "fail": 1, "inconclusive": 1, "error": 0,
+                                  "reported": 0}
     ok, bad, _ = payload["claims"]
     assert ok["figure"] == "figures/OK.png" and bad["figure"] is None
     assert "KeyError" in bad["figure_error"]

@@ -16,7 +16,7 @@ import adamtheory.claims as claims_module
 from adamtheory.claims import Claim, Outcome
 from adamtheory.cli import main
 
-# fast real claims (two draw figures), plus two stand-ins so that the counts are not all "pass"
+# fast real claims (two draw figures), plus stand-ins so that the counts are not all "pass"
 REAL = ("ADAM-REF", "FTRL-BC", "D2D", "EMA-REC", "Z-CYC")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -52,8 +52,13 @@ def _figure(values):
 
 
 def _stand_in(claim_id, verdict):
-    return Claim(claim_id, f"stand-in ({verdict})", "s", "src", "recalled", "r", "c",
-                 lambda ctx: Outcome(verdict, "p", "m", {"x": [0, 1, 2], "y": [2, 0, 1]}),
+    def check(ctx):
+        return Outcome(verdict, "p", "m", {"x": [0, 1, 2], "y": [2, 0, 1]})
+
+    if verdict == "reported":  # no pass/fail rule, hence no control
+        return Claim(claim_id, "stand-in (reported)", "s", "src", "recalled", "r", "", check,
+                     None, _figure, reported=True)
+    return Claim(claim_id, f"stand-in ({verdict})", "s", "src", "recalled", "r", "c", check,
                  lambda ctx: Outcome("fail", "p", "m"), _figure)
 
 
@@ -73,7 +78,8 @@ class _Status(HTMLParser):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
-    extra = (_stand_in("STAND-FAIL", "fail"), _stand_in("STAND-INC", "inconclusive"))
+    extra = (_stand_in("STAND-FAIL", "fail"), _stand_in("STAND-INC", "inconclusive"),
+             _stand_in("STAND-REP", "reported"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(claims_module, "REGISTRY", claims_module.REGISTRY + extra)
         code = main(["verify", "--quiet", "--claim", *REAL, *(c.id for c in extra),
@@ -105,14 +111,15 @@ def test_report_loads_without_console_messages(rendered):
 def test_every_figure_decodes(rendered):
     payload, status, _ = rendered
     expected = sum(c["figure"] is not None for c in payload["claims"])
-    assert expected >= 4  # ADAM-REF, Z-CYC and the two stand-ins
+    assert expected >= 5  # ADAM-REF, Z-CYC and the three stand-ins
     assert int(status["data-images"]) == expected
     assert int(status["data-decoded"]) == expected
 
 
 def test_summary_counts_match_results_json(rendered):
     payload, status, _ = rendered
-    assert int(status["data-claims"]) == len(payload["claims"]) == len(REAL) + 2
+    assert int(status["data-claims"]) == len(payload["claims"]) == len(REAL) + 3
     for verdict, n in payload["summary"].items():
         assert int(status[f"data-count-{verdict}"]) == n, verdict
     assert payload["summary"]["fail"] == 1 and payload["summary"]["inconclusive"] == 1
+    assert payload["summary"]["reported"] == 1

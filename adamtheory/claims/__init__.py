@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import amc25, ftrl24, library_semantics, o2nc_runs, r18, z22
+from . import amc25, ftrl24, library_semantics, o2nc_ablate, o2nc_runs, r18, z22
 from .base import PROFILES, PROVENANCE_TAGS, Claim, ClaimResult, Context, Outcome, run_claim
 
 REGISTRY: tuple[Claim, ...] = (
@@ -10,6 +10,7 @@ REGISTRY: tuple[Claim, ...] = (
     *ftrl24.CLAIMS,
     *amc25.CLAIMS,
     *o2nc_runs.CLAIMS,
+    *o2nc_ablate.CLAIMS,
     *z22.CLAIMS,
     *r18.CLAIMS,
 )

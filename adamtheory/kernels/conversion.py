@@ -63,12 +63,13 @@ TAU_LAWS = ("uniform", "amc25")
 
 
 def _column(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-            positive: bool = False, allow_zero: bool = False) -> float | np.ndarray:
+            positive: bool = False, allow_zero: bool = False,
+            low_closed: bool = False) -> float | np.ndarray:
     """A scalar, or a per-trajectory (B,) array reshaped to (B, 1)."""
     if positive:
         check_positive(name, value, allow_zero=allow_zero)
     if low is not None and high is not None:
-        check_interval(name, value, low, high, low_closed=False)
+        check_interval(name, value, low, high, low_closed=low_closed)
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
         return float(arr)
@@ -143,9 +144,12 @@ class ClippedAdamLearner:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "D", _column("D", self.D, positive=True))
-        object.__setattr__(self, "beta1", _column("beta1", self.beta1, low=0.0, high=1.0))
+        # beta1 = 0 (no momentum) and beta2 = 0 (sign-like step) are legitimate Adam settings
+        object.__setattr__(self, "beta1", _column("beta1", self.beta1, low=0.0, high=1.0,
+                                                  low_closed=True))
         beta2 = self.beta1 * self.beta1 if self.beta2 is None else self.beta2
-        object.__setattr__(self, "beta2", _column("beta2", beta2, low=0.0, high=1.0))
+        object.__setattr__(self, "beta2", _column("beta2", beta2, low=0.0, high=1.0,
+                                                  low_closed=True))
         gamma = (self.D * np.sqrt((1.0 + self.beta1) / (1.0 - self.beta1))
                  if self.gamma is None else self.gamma)
         object.__setattr__(self, "gamma", _column("gamma", gamma, positive=True))
@@ -220,7 +224,8 @@ class OptimizerLearner:
         if beta is None:
             raise ValueError(f"beta is required: {type(self.optimizer).__name__} has no beta1 or "
                              "beta to take the EMA discount from")
-        object.__setattr__(self, "beta", _column("beta", beta, low=0.0, high=1.0))
+        object.__setattr__(self, "beta", _column("beta", beta, low=0.0, high=1.0,
+                                                 low_closed=True))
 
     def init(self, shape: tuple[int, int]) -> dict[str, Any]:
         zero = np.zeros(shape)
@@ -308,7 +313,9 @@ def o2nc_run(
     lam : float
         λ of the upper estimate :math:`U_t` (THEORY.md §2), ``lam >= 0``.
     ema_beta : float or (B,) array, optional
-        EMA discount of the output; defaults to the learner's β (β1): the O2NC theory ties them.
+        EMA discount of the output, in [0, 1); defaults to the learner's β (β1): the O2NC theory
+        ties them. 0 outputs the last query point (:math:`\bar y_t = y_t`, which is the last
+        iterate :math:`x_t` in the ``"exponential"`` conversion).
     tau_law : {"uniform", "amc25"}
         Law of the output index τ (CMO23/ZC24/AC24 uniform, or AMC25 Definition 4).
     epochs : int
@@ -360,7 +367,7 @@ def o2nc_run(
     d = int(problem.dim)
     beta_learner = learner.beta1 if isinstance(learner, ClippedAdamLearner) else learner.beta
     beta_out = _column("ema_beta", beta_learner if ema_beta is None else ema_beta,
-                       low=0.0, high=1.0)
+                       low=0.0, high=1.0, low_closed=True)
     zeta = learner.momentum if isinstance(learner, BetaOMD) else beta_learner
     total = epochs * T
     s_draws = _check_draws("s_draws", s_draws, (total, B))

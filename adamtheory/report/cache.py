@@ -54,7 +54,7 @@ def source_digest(package_dir: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def cache_key(description: dict[str, str], *, profile: str, seed: int,
+def cache_key(description: dict[str, Any], *, profile: str, seed: int,
               backend: dict[str, Any], environment: dict[str, Any],
               source: str) -> dict[str, Any]:
     """Everything a cached result must agree on to be reused (a JSON-able dict).
@@ -62,7 +62,8 @@ def cache_key(description: dict[str, str], *, profile: str, seed: int,
     Parameters
     ----------
     description : dict
-        ``Claim.describe()``: id, statement, source, provenance, rule and negative control.
+        ``Claim.describe()``: id, statement, source, provenance, rule, negative control and
+        whether the claim is reported (not pass/fail).
     profile, seed
         The run's profile and root seed.
     backend : dict

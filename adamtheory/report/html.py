@@ -20,7 +20,9 @@ from typing import Any
 
 __all__ = ["report_html"]
 
-_VERDICTS = ("pass", "fail", "inconclusive", "error")
+# the verdicts of adamtheory.claims.base.VERDICTS, in the order the summary shows them
+# (not imported: importing the claims package would load every claim module)
+_VERDICTS = ("pass", "fail", "inconclusive", "error", "reported")
 _TAGS = {
     "primary": "statement checked against the primary source",
     "secondary": "statement taken from a secondary source",
@@ -32,7 +34,7 @@ _CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
 
 _CSS = """
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg2:#f6f8fa;--pass:#1a7f37;
---fail:#cf222e;--inconclusive:#9a6700;--error:#8250df}
+--fail:#cf222e;--inconclusive:#9a6700;--error:#8250df;--reported:#4f5b67}
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);
 margin:0 auto;max-width:64rem;padding:1rem;-webkit-text-size-adjust:100%}
@@ -51,6 +53,7 @@ td.num{text-align:right;white-space:nowrap}
 .v{font-weight:700;white-space:nowrap}
 .v-pass{color:var(--pass)}.v-fail{color:var(--fail)}
 .v-inconclusive{color:var(--inconclusive)}.v-error{color:var(--error)}
+.v-reported{color:var(--reported)}
 section.claim{border:1px solid var(--line);border-radius:.5rem;padding:.8rem 1rem;
 margin:1rem 0}
 dl{display:grid;grid-template-columns:10.5rem minmax(0,1fr);gap:.3rem .8rem;margin:0}
@@ -83,7 +86,7 @@ return false;}
 window.addEventListener("error",function(){errors+=1;set("errors",errors);});
 window.addEventListener("load",function(){
 var rows=document.querySelectorAll("#summary tbody tr[data-verdict]"),c={};
-["pass","fail","inconclusive","error"].forEach(function(v){c[v]=0;});
+__VERDICTS__.forEach(function(v){c[v]=0;});
 Array.prototype.forEach.call(rows,function(r){var v=r.getAttribute("data-verdict");
 if(v in c){c[v]+=1;}});
 Object.keys(c).forEach(function(v){set("count-"+v,c[v]);});
@@ -114,7 +117,7 @@ def _summary(payload: dict[str, Any]) -> str:
                     f'{int(counts.get(v, 0))}</b>{v}</div>' for v in _VERDICTS)
     rows = []
     for r in payload["claims"]:
-        fired = "yes" if r["control"]["fired"] else "<b>NO</b>"
+        fired = _fired(r["control"]["fired"])
         rows.append(
             f'<tr data-verdict="{_e(r["verdict"])}"><td><a href="#{_anchor(r["id"])}">'
             f'{_e(r["id"])}</a></td><td class="wide">{_e(r["title"])}</td>'
@@ -127,6 +130,13 @@ def _summary(payload: dict[str, Any]) -> str:
             + "".join(rows) + "</tbody></table></div>")
 
 
+def _fired(fired: bool | None) -> str:
+    """The "control fired" cell: ``None`` is a reported claim's (it has no control)."""
+    if fired is None:
+        return '<span class="meta">n/a</span>'
+    return "yes" if fired else "<b>NO</b>"
+
+
 def _claim(r: dict[str, Any], image: bytes | str | None) -> str:
     ctl = r["control"]
     seq = r.get("seed_sequence")
@@ -134,8 +144,12 @@ def _claim(r: dict[str, Any], image: bytes | str | None) -> str:
                             f'{_e(seq["entropy"])}, spawn_key={_e(tuple(seq["spawn_key"]))})'
                             "</span>" if seq else "")
     verdict = _verdict(r["verdict"]) + (f" {_e(r['message'])}" if r.get("message") else "")
-    control = (f"{_e(ctl['description'])}<br>verdict {_verdict(ctl['verdict'])} "
-               f"({'fired' if ctl['fired'] else '<b>did not fire</b>'}): {_e(ctl['measured'])}")
+    if ctl["fired"] is None:  # a reported claim: no control was run
+        control = _e(ctl["description"])
+    else:
+        control = (f"{_e(ctl['description'])}<br>verdict {_verdict(ctl['verdict'])} "
+                   f"({'fired' if ctl['fired'] else '<b>did not fire</b>'}): "
+                   f"{_e(ctl['measured'])}")
     timing = (f"{float(r['seconds']):.2f} s"
               + (" (from the cache; the time of the run that produced it)"
                  if r.get("cached") else ""))
@@ -198,5 +212,6 @@ def report_html(payload: dict[str, Any], images: dict[str, bytes | str]) -> str:
         "<h2>Environment</h2><pre>"
         f"{_e(json.dumps(env, indent=2, ensure_ascii=False))}</pre></main>"
         '<div id="report-status" hidden data-state="loading"></div>'
-        f"<script>{_JS}</script></body></html>\n"
+        f"<script>{_JS.replace('__VERDICTS__', json.dumps(list(_VERDICTS)))}</script>"
+        "</body></html>\n"
     )

@@ -7,7 +7,8 @@ from typing import Any
 
 __all__ = ["report_markdown"]
 
-_VERDICTS = ("pass", "fail", "inconclusive", "error")
+# adamtheory.claims.base.VERDICTS (not imported: that would load every claim module)
+_VERDICTS = ("pass", "fail", "inconclusive", "error", "reported")
 
 
 def _cell(text: Any) -> str:
@@ -39,8 +40,20 @@ def _header(payload: dict[str, Any]) -> list[str]:
     for r in payload["claims"]:
         lines.append(f"| {r['id']} | {r['provenance']} | {_cell(r['predicted'])} | "
                      f"{_cell(r['measured'])} | **{r['verdict']}** | "
-                     f"{r['control']['fired']} | {r['seconds']:.2f} |")
+                     f"{_fired(r['control']['fired'])} | {r['seconds']:.2f} |")
     return lines
+
+
+def _fired(fired: bool | None) -> str:
+    """The "control fired" cell: ``None`` is a reported claim's (it has no control)."""
+    return "n/a" if fired is None else str(fired)
+
+
+def _control(ctl: dict[str, Any]) -> str:
+    if ctl["fired"] is None:  # a reported claim: no control was run
+        return _line(ctl["description"])
+    return (f"{_line(ctl['description'])}: verdict {ctl['verdict']} "
+            f"({'fired' if ctl['fired'] else 'DID NOT FIRE'}); {_line(ctl['measured'])}")
 
 
 def _claim(r: dict[str, Any]) -> list[str]:
@@ -60,9 +73,7 @@ def _claim(r: dict[str, Any]) -> list[str]:
         lines.append("- **Intervals:** " + "; ".join(_line(i) for i in r["intervals"]))
     lines += [f"- **Rule:** {_line(r['rule'])}",
               f"- **Verdict:** {verdict}",
-              f"- **Negative control:** {_line(ctl['description'])}: verdict "
-              f"{ctl['verdict']} ({'fired' if ctl['fired'] else 'DID NOT FIRE'}); "
-              f"{_line(ctl['measured'])}",
+              f"- **Negative control:** {_control(ctl)}",
               f"- **Run time:** {timing}",
               f"- **Profile:** {r['profile']}",
               f"- **Seed:** {seed}"]

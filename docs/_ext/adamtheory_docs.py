@@ -108,10 +108,18 @@ def theory_page_of(module: str, pages: Iterable[str]) -> str | None:
 def claim_page(claim: Any, theory_pages: set[str]) -> str:
     d = claim.describe()
     module = importlib.import_module(claim.check.__module__)
+    reported = bool(d.get("reported", False))
     lines = [f"({_claim_label(d['id'])})=", f"# {d['id']}: {md_escape(d['title'])}", ""]
+    if reported:
+        lines += ["**Reported, not pass/fail.** This claim reports measurements (with their "
+                  "intervals) and has no verdict rule and no negative control: its verdict is "
+                  "`reported` (or `error` if the run crashes), and `adamtheory verify` does not "
+                  "fail on it.", ""]
     for field, heading in (("statement", "Statement"), ("source", "Source"),
-                           ("rule", "Verdict rule (fixed before the run)"),
-                           ("negative_control", "Negative control (must fail)")):
+                           ("rule", "What is reported (fixed before the run)" if reported
+                            else "Verdict rule (fixed before the run)"),
+                           ("negative_control", "Negative control" if reported
+                            else "Negative control (must fail)")):
         lines += [f"**{heading}.** {md_escape(d[field])}", ""]
     lines += [f"**Provenance.** `{d['provenance']}` (see {{ref}}`provenance`).", ""]
     theory = sorted({page for t in theory_used(claim)
@@ -119,7 +127,8 @@ def claim_page(claim: Any, theory_pages: set[str]) -> str:
     if theory:
         links = ", ".join(f"{{doc}}`/{GENERATED}/theory/{t}`" for t in theory)
         lines += [f"**Theory pages.** {links}.", ""]
-    lines += [f"**Code.** Check and control are defined in {{py:mod}}`{module.__name__}`.", "",
+    defined = "The check is" if reported else "Check and control are"
+    lines += [f"**Code.** {defined} defined in {{py:mod}}`{module.__name__}`.", "",
               "**Run it.**", "", "```bash", f"adamtheory verify --claim {d['id']}",
               f"adamtheory verify --claim {d['id']} --profile full --seed 1", "```", ""]
     return "\n".join(lines)
@@ -130,13 +139,15 @@ def _claim_label(claim_id: str) -> str:
 
 
 def claims_index(registry: tuple[Any, ...]) -> str:
-    rows = [(f"{{ref}}`{c.id} <{_claim_label(c.id)}>`", md_escape(c.title), f"`{c.provenance}`",
-             md_escape(c.source)) for c in registry]
+    rows = [(f"{{ref}}`{c.id} <{_claim_label(c.id)}>`",
+             md_escape(c.title) + (" (*reported*)" if getattr(c, "reported", False) else ""),
+             f"`{c.provenance}`", md_escape(c.source)) for c in registry]
     return "\n".join([
         "# The claims", "",
         "Generated from `adamtheory.claims.REGISTRY` when these pages are built: one page per "
         "registered claim, with its statement, source, provenance tag, the verdict rule fixed "
-        "before the run and the negative control that must fail. `adamtheory claims` prints the "
+        "before the run and the negative control that must fail (a claim marked *reported* "
+        "reports measurements instead, with neither). `adamtheory claims` prints the "
         "same registry; `adamtheory claims --json` prints these fields as JSON.", "",
         table(["claim", "title", "provenance", "source"], rows),
         "```{toctree}", ":hidden:", "", *(c.id for c in registry), "```", ""])
