@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--grid", type=int, default=200)
     figures.add_argument("--epochs", type=int, default=500)
     figures.add_argument("--quiet", action="store_true")
+    figures.add_argument("--only", nargs="+", choices=FIGURE_GROUPS, metavar="GROUP",
+                         help=f"regenerate only these groups: {', '.join(FIGURE_GROUPS)}")
     return parser
 
 
@@ -365,6 +367,9 @@ def _cmd_rates(args: argparse.Namespace) -> int:
     return 0
 
 
+FIGURE_GROUPS = ("atlas", "r18", "o2nc")
+
+
 def _cmd_figures(args: argparse.Namespace) -> int:
     from .claims.regions import build_region
     from .plots.region import atlas_figure
@@ -377,7 +382,10 @@ def _cmd_figures(args: argparse.Namespace) -> int:
                                                  for n in (10, 50, 100)]),
         "sampling_n10.png": ("linear", [(10, 1.0, s) for s in ("shuffle", "iid", "cyclic")]),
     }
+    groups = set(args.only or FIGURE_GROUPS)
     for name, (scale, panels) in jobs.items():
+        if "atlas" not in groups:
+            break
         t0 = time.perf_counter()
         built = []
         for n, a, sampling in panels:
@@ -387,7 +395,15 @@ def _cmd_figures(args: argparse.Namespace) -> int:
             built.append((sweep, boundary, title))
         _save(atlas_figure(built, scale=scale), args.out / name)
         print(f"{name}: {time.perf_counter() - t0:.1f} s", flush=True)
-    _save(_r18_figure(), args.out / "r18_theorem1.png")
+    if "r18" in groups:
+        _save(_r18_figure(), args.out / "r18_theorem1.png")
+        print("r18_theorem1.png", flush=True)
+    from .report.gallery import claim_gallery
+
+    # the O2NC figures are the registered claims' own figures (quick profile, seed 0)
+    for entry in claim_gallery(profile="quick", seed=0) if "o2nc" in groups else ():
+        _save(entry.figure, args.out / entry.name)
+        print(f"{entry.name}: {entry.claim_id} {entry.verdict}, {entry.seconds:.1f} s", flush=True)
     print(f"all figures in {time.perf_counter() - start:.1f} s -> {args.out}")
     return 0
 

@@ -142,3 +142,21 @@ def test_rates_command(capsys):
     assert main(["rates", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert all(row["optimal"] for row in payload["rows"])
+
+
+def test_figures_only_o2nc_saves_the_gallery_claims_figures(tmp_path, monkeypatch, capsys):
+    from matplotlib.figure import Figure
+
+    import adamtheory.report.gallery as gallery
+
+    def fake_gallery(*, profile, seed):
+        assert (profile, seed) == ("quick", 0)
+        fig = Figure()
+        fig.add_subplot().plot([0, 1])
+        yield gallery.GalleryFigure("o2nc_fake.png", "COORD", "pass", 0.1, fig)
+
+    monkeypatch.setattr(gallery, "claim_gallery", fake_gallery)
+    assert main(["figures", "--only", "o2nc", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o2nc_fake.png"]
+    assert "o2nc_fake.png: COORD pass" in capsys.readouterr().out
+    assert main(["figures", "--only", "nonsense"]) == 2

@@ -26,6 +26,7 @@ CLAIM_GALLERY: dict[str, str] = {
     "o2nc_U_trace.png": "O2NC-COR41",
     "o2nc_rate_slope.png": "O2NC-SLOPE",
     "o2nc_coordinate_advantage.png": "COORD",
+    "o2nc_ablation.png": "ABLATE",
 }
 
 
