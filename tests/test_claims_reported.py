@@ -20,19 +20,6 @@ from adamtheory.report import markdown as md_report
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "default-cache"))
-
-
-def _line_figure(values):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(3, 2))
-    fig.add_subplot().plot(values["x"], values["y"])
-    return fig
-
-
 def _reported(claim_id="REP", *, verdict="reported", crash=False, figure=None):
     def check(ctx):
         if crash:
@@ -108,9 +95,9 @@ def test_reported_claim_errors():
 # ----------------------------------------------------------------------------- verify, reports
 
 
-def test_verify_counts_reported_and_exits_0(tmp_path, monkeypatch, capsys):
+def test_verify_counts_reported_and_exits_0(tmp_path, monkeypatch, capsys, line_figure):
     monkeypatch.setattr(claims_module, "REGISTRY",
-                        (_passing(), _reported(figure=_line_figure)))
+                        (_passing(), _reported(figure=line_figure)))
     out = tmp_path / "out"
     argv = ["verify", "--quiet", "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
     assert main(argv) == 0

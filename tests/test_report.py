@@ -25,19 +25,6 @@ FIELDS_HTML = ("<dt>Statement</dt>", "<dt>Source</dt>", "<dt>Provenance</dt>",
 FAST = ("ADAM-REF", "FTRL-BC", "D2D")  # a fraction of a second each
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "default-cache"))
-
-
-def _line_figure(values):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(3, 2))
-    fig.add_subplot().plot(values["x"], values["y"])
-    return fig
-
-
 def _broken_figure(values):
     raise KeyError("no such series")
 
@@ -292,9 +279,10 @@ def test_html_report_is_self_contained(real_report):
             assert field in section, (claim["id"], field)
 
 
-def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypatch):
+def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypatch,
+                                                             line_figure):
     calls = []
-    _registry(monkeypatch, _fake("OK", calls, figure=_line_figure),
+    _registry(monkeypatch, _fake("OK", calls, figure=line_figure),
               _fake("BAD", calls, verdict="fail", figure=_broken_figure),
               _fake("MAYBE", calls, verdict="inconclusive"))
     code, payload = _verify(tmp_path)

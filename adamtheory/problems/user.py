@@ -30,6 +30,7 @@ import numpy as np
 
 from .._validate import check_int
 from .base import ProblemConstants
+from .o2nc_base import O2NCConstants, check_batch
 
 __all__ = ["ComponentList", "UserFiniteSum", "UserFunction", "user_finite_sum", "user_function"]
 
@@ -64,6 +65,36 @@ class ComponentList:
                                  f"{x[rows].shape}; got {got.shape}")
             out[rows] = got
         return out
+
+
+def _check_batch(x: Any, dim: int) -> np.ndarray:
+    check_batch(x, dim)
+    return x
+
+
+def _checked_gradient(who: str, got: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A user gradient function's output as float64 of ``shape``, or a clear error."""
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who} must return a real array of shape (B, d); got "
+                        f"{type(got).__name__}") from None
+    if arr.shape != shape:
+        raise ValueError(f"{who} must return shape {shape} (one gradient per row of x); got "
+                         f"{arr.shape}")
+    return arr
+
+
+def _checked_value(problem: Any, x: Any, factory: str) -> np.ndarray:
+    """``problem.value_fn`` at the rows of ``x``, shape (B,), or a clear error."""
+    x = _check_batch(x, problem.dim)
+    if problem.value_fn is None:
+        raise ValueError(f"problem {problem.name!r} has no value function: pass value= to "
+                         f"{factory} to evaluate it")
+    out = np.asarray(problem.value_fn(x), dtype=np.float64)
+    if out.shape != (x.shape[0],):
+        raise ValueError(f"value must return shape ({x.shape[0]},); got {out.shape}")
+    return out
 
 
 def _as_point(name: str, value: Any) -> tuple[float, ...]:
@@ -159,27 +190,13 @@ class UserFiniteSum:
                 "x_star": None if self.x_star is None else list(self.x_star),
                 "component_grad": str(label)}
 
-    def _check_x(self, x: Any) -> np.ndarray:
-        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"x must have shape (B, {self.dim}); got {getattr(x, 'shape', x)}")
-        return x
-
     def component_grad_checked(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """``component_grad`` with its output checked: float64 of shape (B, d), or ValueError."""
-        got = self.component_grad(x, idx)
-        try:
-            arr = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("component_grad must return a real array of shape (B, d); got "
-                            f"{type(got).__name__}") from None
-        if arr.shape != x.shape:
-            raise ValueError(f"component_grad must return shape {x.shape} (one gradient per row "
-                             f"of x); got {arr.shape}")
-        return arr
+        return _checked_gradient("component_grad", self.component_grad(x, idx), x.shape)
 
     def grad(self, x: Any) -> np.ndarray:
         r"""Full gradient :math:`\frac1n\sum_i\nabla f_i(x)`, shape (B, d) (one call, B·n rows)."""
-        x = self._check_x(x)
+        x = _check_batch(x, self.dim)
         B = x.shape[0]
         rows = np.repeat(x, self.n, axis=0)
         idx = np.tile(np.arange(self.n, dtype=np.int64), B)
@@ -187,14 +204,7 @@ class UserFiniteSum:
 
     def value(self, x: Any) -> np.ndarray:
         """f(x), shape (B,); needs ``value`` at construction."""
-        x = self._check_x(x)
-        if self.value_fn is None:
-            raise ValueError(f"problem {self.name!r} has no value function: pass value= to "
-                             "user_finite_sum to evaluate f")
-        out = np.asarray(self.value_fn(x), dtype=np.float64)
-        if out.shape != (x.shape[0],):
-            raise ValueError(f"value must return shape ({x.shape[0]},); got {out.shape}")
-        return out
+        return _checked_value(self, x, "user_finite_sum")
 
 
 def user_finite_sum(component_grad: Callable[..., Any] | Sequence[Callable[..., Any]], *,
@@ -303,15 +313,13 @@ class UserFunction:
         return self.value_fn is not None
 
     @property
-    def o2nc_constants(self) -> Any:
+    def o2nc_constants(self) -> O2NCConstants:
         """The stated constants as :class:`~adamtheory.problems.o2nc_base.O2NCConstants`.
 
         Raises ``ValueError`` naming G or delta_F when they were not given. The coordinate
         bounds are taken as G for every coordinate (valid, since :math:`|\\partial_iF| \\le
         \\|\\nabla F\\|_2`).
         """
-        from .o2nc_base import O2NCConstants
-
         missing = [k for k in ("G", "delta_F") if getattr(self, k) is None]
         if missing:
             raise ValueError(f"problem {self.name!r} states no {' and no '.join(missing)}: pass "
@@ -321,35 +329,14 @@ class UserFunction:
                              f_star=math.nan, x_star=None, delta_F=self.delta_F,
                              region_radius=None, smooth=self.L is not None)
 
-    def _check_x(self, x: Any) -> np.ndarray:
-        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"x must have shape (B, {self.dim}); got {getattr(x, 'shape', x)}")
-        return x
-
     def grad(self, x: Any) -> np.ndarray:
         """∇F at each row of ``x`` (B, d), checked: float64 of shape (B, d)."""
-        x = self._check_x(x)
-        got = self.grad_fn(x)
-        try:
-            arr = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("grad must return a real array of shape (B, d); got "
-                            f"{type(got).__name__}") from None
-        if arr.shape != x.shape:
-            raise ValueError(f"grad must return shape {x.shape} (one gradient per row of x); "
-                             f"got {arr.shape}")
-        return arr
+        x = _check_batch(x, self.dim)
+        return _checked_gradient("grad", self.grad_fn(x), x.shape)
 
     def value(self, x: Any) -> np.ndarray:
         """F(x), shape (B,); needs ``value`` at construction."""
-        x = self._check_x(x)
-        if self.value_fn is None:
-            raise ValueError(f"problem {self.name!r} has no value function: pass value= to "
-                             "user_function to evaluate F")
-        out = np.asarray(self.value_fn(x), dtype=np.float64)
-        if out.shape != (x.shape[0],):
-            raise ValueError(f"value must return shape ({x.shape[0]},); got {out.shape}")
-        return out
+        return _checked_value(self, x, "user_function")
 
     def params(self) -> dict[str, Any]:
         label = getattr(self.grad_fn, "__qualname__", type(self.grad_fn).__name__)
