@@ -28,6 +28,11 @@ def test_registry_is_well_formed():
         0, 10**9)
 
 
+def test_only_the_ablation_is_reported():
+    """Turning a falsifiable claim into a reported one would silence its rule and control."""
+    assert {c.id for c in REGISTRY if c.reported} == {"ABLATE"}
+
+
 # reported claims (no pass/fail rule, no control) are tested in tests/test_claims_reported.py
 @pytest.mark.parametrize("claim", [c for c in REGISTRY if not c.reported], ids=lambda c: c.id)
 def test_claim_passes_and_control_fires(claim):

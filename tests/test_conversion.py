@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from adamtheory.kernels import OptimizerLearner, adam
 from adamtheory.kernels.conversion import (
     CONVERSIONS,
     BetaOMD,
@@ -264,3 +265,24 @@ def test_adam_plus_ema_runs_and_records_the_optimizer():
         OptimizerLearner(sgd(0.1))
     with pytest.raises(TypeError, match="init"):
         OptimizerLearner("adam")
+
+
+@pytest.mark.parametrize("make", [
+    lambda b: BetaOMD(0.05, b),
+    lambda b: ClippedAdamLearner(0.05, b),
+    lambda b: OptimizerLearner(adam(0.01, beta1=b)),
+])
+def test_per_trajectory_beta_with_the_default_ema(make):
+    """(B,) betas become the learner's (B, 1) column; the default EMA decay must accept it."""
+    betas = np.array([0.5, 0.9])
+    common = dict(conversion="exponential", T=60, x0=[0.3, 0.2, 0.1],
+                  s_draws=np.ones((60, 1)))
+    both = o2nc_run(PROBLEM, make(betas), batch=2, **{**common, "s_draws": np.ones((60, 2))})
+    for k, b in enumerate(betas):
+        alone = o2nc_run(PROBLEM, make(float(b)), batch=1, **common)
+        assert both.U_tau.values[k] == pytest.approx(alone.U_tau.values[0], rel=1e-12)
+
+
+def test_bool_ema_beta_is_rejected():
+    with pytest.raises(TypeError, match="ema_beta"):
+        o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), conversion="uniform", T=3, ema_beta=False)

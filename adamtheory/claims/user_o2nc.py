@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from .._validate import check_choice, check_int, check_positive
@@ -37,11 +38,14 @@ from ..theory.o2nc_params import (
     o2nc_parameters,
     theorem5_parameters,
 )
+from ..theory.o2nc_rates import bound_value
 
-__all__ = ["LEARNERS", "THRESHOLDS", "O2NCPlan", "o2nc_plan"]
+__all__ = ["LEARNERS", "RUN_OPTIONS", "THRESHOLDS", "O2NCPlan", "o2nc_plan"]
 
 LEARNERS = ("beta-omd", "clipped-adam")
 THRESHOLDS = ("ours", "cor41", "thm5")
+#: o2nc_run options a plan's run may set (they change what is recorded, not the algorithm)
+RUN_OPTIONS = ("checkpoints", "lower", "trace_points", "record_path")
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,16 @@ class O2NCPlan:
         Noise level the parameters assume; :meth:`run` adds isotropic Gaussian noise with this σ.
     bound : float
         The guarantee on :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|_{[\lambda]}`:
-        :math:`4\varepsilon` (AMC25 Corollary 4.1) or :math:`\varepsilon` (Theorem 5).
+        the derived bound :math:`B(\beta, D, T)` evaluated at the plan's numbers (threshold
+        ``"ours"``; :math:`\approx 4\varepsilon` for small ε, but not below it in general),
+        :math:`4\varepsilon` (``"cor41"``, AMC25 Corollary 4.1) or :math:`\varepsilon`
+        (Theorem 5).
     source : str
         The result the bound comes from.
+    dim : int
+        Dimension of the problem the plan was made for.
+    x0 : tuple of float
+        The start its :math:`\Delta_F` was stated for.
     """
 
     parameters: O2NCParameters | Theorem5Parameters
@@ -81,25 +92,32 @@ class O2NCPlan:
     sigma: float
     bound: float
     source: str
+    dim: int
+    x0: tuple[float, ...]
 
     def run(self, problem: Any, *, batch: int = 8, seed: int = 0, **kwargs: Any) -> xr.Dataset:
         """Run the plan on ``problem`` (see :func:`~adamtheory.kernels.conversion.o2nc_run`).
 
-        ``kwargs`` go to ``o2nc_run`` (e.g. ``x0``, ``checkpoints``, ``lower``); ``noise`` and
-        ``lam`` are the plan's. The returned dataset's attrs also carry ``plan_bound``.
+        Only the keywords in :data:`RUN_OPTIONS` may be passed on: the start, the noise, λ,
+        the conversion, T, τ's law and the EMA are what the guarantee is about. The dataset's
+        attrs carry ``plan_bound``, ``plan_source`` and ``plan_G_exceeded`` (whether a
+        query-point gradient was larger than the G the plan assumed: then the bound does not
+        apply to this run).
         """
-        for key in ("noise", "lam", "conversion", "T"):
-            if key in kwargs:
-                raise ValueError(f"{key} is fixed by the plan; build another plan to change it")
-        noise = isotropic_noise(self.sigma, int(problem.dim)) if self.sigma > 0 else None
-        if "tau_law" in kwargs:
-            raise ValueError("tau_law is fixed by the plan (the guarantee is for its law)")
+        extra = sorted(set(kwargs) - set(RUN_OPTIONS))
+        if extra:
+            raise ValueError(f"{', '.join(extra)} fixed by the plan (only {RUN_OPTIONS} may be "
+                             "passed); build another plan to change it")
+        if int(problem.dim) != self.dim:
+            raise ValueError(f"problem has dimension {problem.dim}; the plan is for {self.dim}")
+        noise = isotropic_noise(self.sigma, self.dim) if self.sigma > 0 else None
         ds = o2nc_run(problem, self.learner, conversion=self.conversion, T=self.T, batch=batch,
                       seed=seed, noise=noise, lam=self.parameters.lam, tau_law=self.tau_law,
-                      **kwargs)
+                      x0=np.asarray(self.x0), **kwargs)
         ds.attrs["plan_bound"] = self.bound
         ds.attrs["plan_source"] = self.source
         ds.attrs["plan_epsilon"] = self.parameters.epsilon
+        ds.attrs["plan_G_exceeded"] = int(float(ds.max_query_grad.max()) > self.parameters.G)
         return ds
 
 
@@ -120,11 +138,12 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
     sigma : float
         Gradient-noise level σ ≥ 0 (the run adds isotropic Gaussian noise with it).
     learner : {"beta-omd", "clipped-adam"}
-        β-OMD in Option I (AMC25 Corollary 4.1, bound 4ε), or clipped Adam (global clip) with
-        model EMA, the exponential conversion (2602.08372 Theorem 5, bound ε).
+        β-OMD in Option I (AMC25 Lemmas 3.1–3.2 / Corollary 4.1), or clipped Adam (global clip)
+        with model EMA, the exponential conversion (2602.08372 Theorem 5, bound ε).
     threshold : {"ours", "cor41", "thm5"}, optional
-        β-OMD: the toolkit's derived T (default) or Corollary 4.1's published one (larger);
-        clipped Adam: ``"thm5"`` (the default, the only one).
+        β-OMD: the toolkit's derived T (default; the bound is the derived B(β, D, T) at the
+        plan's numbers) or Corollary 4.1's published one (larger; bound 4ε); clipped Adam:
+        ``"thm5"`` (the default, the only one).
     G, delta_F : float, optional
         Override or supply the problem's constants.
     max_steps : int
@@ -155,6 +174,8 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
     check_positive("G", G)
     check_positive("delta_F", delta_F)
     values = (float(epsilon), float(lam), float(G), float(sigma), float(delta_F))
+    dim = int(problem.dim)
+    x0 = tuple(float(v) for v in np.asarray(problem.x0, dtype=np.float64).ravel())
     if learner == "clipped-adam":
         if threshold not in (None, "thm5"):
             raise ValueError(f"threshold must be 'thm5' for learner='clipped-adam'; got "
@@ -165,16 +186,22 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
                                   coordinatewise=False)
         return O2NCPlan(parameters=q, learner=adam, conversion="exponential", tau_law="uniform",
                         T=int(q.T), sigma=float(sigma), bound=float(epsilon),
-                        source="2602.08372 Theorem 5")
+                        source="2602.08372 Theorem 5", dim=dim, x0=x0)
     threshold = "ours" if threshold is None else threshold
     if threshold == "thm5":
         raise ValueError("threshold must be 'ours' or 'cor41' for learner='beta-omd'; got 'thm5'")
     p = o2nc_parameters(*values)
-    T = p.T_ours if threshold == "ours" else p.T_cor41
+    if threshold == "ours":
+        T = p.T_ours
+        # the derivation's own bound at these numbers: 4 eps + o(eps), not always <= 4 eps
+        bound = bound_value(p.beta, p.D, T, p.G, p.sigma, p.lam, p.delta_F)
+        source = "derived bound B(beta, D, T) (AMC25 Lemmas 3.1, 3.2) at the toolkit's T"
+    else:
+        T, bound, source = p.T_cor41, 4.0 * float(epsilon), "AMC25 Corollary 4.1"
     _check_steps(T, max_steps)
     return O2NCPlan(parameters=p, learner=BetaOMD(p.eta, p.beta, p.mu), conversion="uniform",
-                    tau_law="amc25", T=int(T), sigma=float(sigma), bound=4.0 * float(epsilon),
-                    source="AMC25 Corollary 4.1")
+                    tau_law="amc25", T=int(T), sigma=float(sigma), bound=float(bound),
+                    source=source, dim=dim, x0=x0)
 
 
 def _check_steps(T: int, max_steps: int) -> None:

@@ -65,7 +65,9 @@ TAU_LAWS = ("uniform", "amc25")
 def _column(name: str, value: Any, *, low: float | None = None, high: float | None = None,
             positive: bool = False, allow_zero: bool = False,
             low_closed: bool = False) -> float | np.ndarray:
-    """A scalar, or a per-trajectory (B,) array reshaped to (B, 1)."""
+    """A scalar, or a per-trajectory (B,) array reshaped to (B, 1) (a (B, 1) column is kept)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"{name} must be a real number or a (B,) array; got {value!r}")
     if positive:
         check_positive(name, value, allow_zero=allow_zero)
     if low is not None and high is not None:
@@ -75,6 +77,8 @@ def _column(name: str, value: Any, *, low: float | None = None, high: float | No
         return float(arr)
     if arr.ndim == 1:
         return arr.reshape(-1, 1)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # a learner's own (B, 1) column, passed on
+        return arr
     raise ValueError(f"{name} must be a scalar or a (B,) array; got shape {arr.shape}")
 
 
@@ -206,7 +210,8 @@ class OptimizerLearner:
         An object with ``init(x0)`` and ``step(x, g, state) -> (x_new, state)`` (e.g.
         ``adamtheory.kernels.adam(...)``). Hyperparameters may be (B,) arrays.
     beta : float or (B,) array, optional
-        The discount the conversion uses as the EMA default and as ζ of ``"schedule-free"``;
+        The discount the conversion uses as the EMA default and as ζ of ``"schedule-free"``
+        (the increment is played as it is; only :class:`BetaOMD` is rescaled by 1/ζ there);
         default the optimizer's ``beta1`` (or ``beta``). Required when it has neither.
     """
 
@@ -504,7 +509,8 @@ def o2nc_run(
             "lam": float(lam), "tau_law": tau_law,
             "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
             "problem": getattr(problem, "name", type(problem).__name__),
-            **{f"learner_{k}": (int(v) if isinstance(v, bool) else v)
+            # netCDF attributes cannot be bool or None
+            **{f"learner_{k}": (int(v) if isinstance(v, bool) else "none" if v is None else v)
                for k, v in scalar_params.items()},
             **{f"env_{k}": str(v) for k, v in environment().items()},
         },

@@ -25,9 +25,9 @@ import sympy as sp
 
 from .o2nc import o2nc_symbols
 
-__all__ = ["LOWER_BOUNDS", "bound", "leading_threshold", "parameter_choice", "rate_table",
-           "render_latex", "render_markdown", "term_shares", "threshold", "threshold_terms",
-           "total_share_limit"]
+__all__ = ["LOWER_BOUNDS", "bound", "bound_value", "leading_threshold", "parameter_choice",
+           "rate_table", "render_latex", "render_markdown", "term_shares", "threshold",
+           "threshold_terms", "total_share_limit"]
 
 _s = o2nc_symbols()
 G, sigma, eps, lam, D, T, beta, DF, mu = (_s[k] for k in (
@@ -41,6 +41,19 @@ def bound(mu_power: int = 1) -> sp.Expr:
     regret = 2 * D * (G + sigma) * beta / sp.sqrt(1 - beta) + mu_val / 2 * D**2
     return (beta / (D * T) * regret + (1 - beta) / D * regret + DF / (D * T)
             + mu_val * D**mu_power + sigma / (T * sp.sqrt(1 - beta)) + sigma * sp.sqrt(1 - beta))
+
+
+@cache
+def _bound_function() -> object:
+    return sp.lambdify((beta, D, T, G, sigma, lam, DF), bound(), "math")
+
+
+def bound_value(beta_v: float, D_v: float, T_v: int, G_v: float, sigma_v: float, lam_v: float,
+                delta_F_v: float) -> float:
+    """:func:`bound` evaluated (by ``lambdify``) at given β, D, T and problem constants."""
+    if not (0 < beta_v < 1 and D_v > 0 and T_v >= 1):
+        raise ValueError(f"need 0 < beta < 1, D > 0, T >= 1; got {beta_v}, {D_v}, {T_v}")
+    return float(_bound_function()(beta_v, D_v, T_v, G_v, sigma_v, lam_v, delta_F_v))
 
 
 @cache
@@ -164,6 +177,7 @@ def render_markdown(mu_power: int = 1) -> str:
     return "\n".join(lines)
 
 
+_TEX = {eps: r"\varepsilon"}  # the exponent cells write \varepsilon too
 _LATEX_SETTINGS = {
     "(lambda, eps)-stationary, G-Lipschitz": r"$(\lambda,\varepsilon)$-stationary, $G$-Lipschitz",
     "Goldstein (delta, eps), G-Lipschitz": r"Goldstein $(\delta,\varepsilon)$, $G$-Lipschitz",
@@ -188,7 +202,8 @@ def render_latex(mu_power: int = 1) -> str:
              r"setting & derived $T$ & $T \propto$ & lower bound & optimal \\", r"\midrule"]
     for row in rate_table(mu_power):
         setting = _LATEX_SETTINGS.get(row["setting"], row["setting"])
-        lines.append(f"{setting} & ${sp.latex(row['threshold'])}$ & {monomial(row['derived'])} & "
+        threshold_tex = sp.latex(row["threshold"], symbol_names=_TEX)
+        lines.append(f"{setting} & ${threshold_tex}$ & {monomial(row['derived'])} & "
                      f"{monomial(row['lower_bound'])} ({row['lower_bound_source']}) & "
                      f"{'yes' if row['optimal'] else 'no'} \\\\")
     lines += [r"\bottomrule", r"\end{tabular}"]
