@@ -286,3 +286,46 @@ def test_per_trajectory_beta_with_the_default_ema(make):
 def test_bool_ema_beta_is_rejected():
     with pytest.raises(TypeError, match="ema_beta"):
         o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), conversion="uniform", T=3, ema_beta=False)
+
+
+# ---------------------------------------------------------------- lower estimates (THEORY §2)
+
+
+def test_lower_estimate_offset_rules():
+    from adamtheory.kernels.o2nc import lower_estimate_offset
+
+    assert lower_estimate_offset(2.0, H=4.0) == 0.0  # lam >= H/2
+    assert lower_estimate_offset(1.0, H=4.0) is None
+    assert lower_estimate_offset(0.5, L=3.0) == pytest.approx(9.0 / 2.0)
+    assert lower_estimate_offset(0.5, L=3.0, H=0.5) == 0.0  # the smaller applicable one
+    assert lower_estimate_offset(1.0) is None
+    with pytest.raises(ValueError, match="lam"):
+        lower_estimate_offset(0.0, L=1.0)
+    with pytest.raises(ValueError, match="L"):
+        lower_estimate_offset(1.0, L=-1.0)
+
+
+@pytest.mark.parametrize("lam", [0.02, 1.0, 100.0])
+def test_lower_and_upper_estimates_bracket_the_measure(lam):
+    from adamtheory.problems.o2nc_suite import diagonal_quadratic, double_well, log_cosh_valley
+
+    problems = [cosine_landscape([1.0, 2.0]), log_cosh_valley(2, valley_width=3.0),
+                double_well(1, x0=[0.55]), diagonal_quadratic([1.0, 10.0], x0=[1.0, -2.0])]
+    for problem in problems:
+        x0 = [0.3, 0.2] if problem.dim == 2 and problem is problems[0] else None
+        ds = o2nc_run(problem, ClippedAdamLearner(0.01, 0.9), conversion="exponential", T=300,
+                      batch=4, lam=lam, noise=isotropic_noise(0.2, problem.dim), x0=x0)
+        assert np.all(np.isfinite(ds.lower_tau.values)), problem
+        assert np.all(ds.lower_tau.values <= ds.U_tau.values * (1 + 1e-12)), problem
+        assert np.all(ds.lower_tau.values <= ds.gradnorm_tau.values * (1 + 1e-12))
+    # a quadratic (H = 0): the lower estimate is the measure itself, ||grad F(ybar)||
+    assert np.array_equal(ds.lower_tau.values, ds.gradnorm_tau.values)
+    assert ds.attrs["lower_offset"] == 0.0
+
+
+def test_no_lower_estimate_without_global_constants():
+    from adamtheory.problems.user import user_function
+
+    F = user_function(np.tanh, x0=[1.0, 2.0])  # states no constants
+    ds = o2nc_run(F, BetaOMD(0.05, 0.9), conversion="uniform", T=20, batch=2, lam=1.0)
+    assert np.all(np.isnan(ds.lower_tau.values)) and ds.attrs["lower_offset"] == "none"

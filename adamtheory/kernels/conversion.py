@@ -46,6 +46,7 @@ import numpy as np
 import xarray as xr
 
 from .._validate import check_choice, check_int, check_interval, check_positive
+from .o2nc import lower_estimate_offset
 from .runner import environment
 
 __all__ = [
@@ -250,6 +251,19 @@ class OptimizerLearner:
                 **{f"optimizer_{k}": v for k, v in inner.items()}}
 
 
+def _lower_offset(problem: Any, lam: float) -> float | None:
+    """THEORY §2's lower-estimate offset from the problem's global constants, if it has any."""
+    try:
+        constants = problem.o2nc_constants
+    except (AttributeError, ValueError):  # none, or a user function that states none
+        return None
+    if (getattr(constants, "region_radius", None) is not None
+            and not getattr(constants, "curvature_global", False)):
+        return None  # constants that hold on a box only do not bound E_p over all w
+    return lower_estimate_offset(lam, L=getattr(constants, "L", None),
+                                 H=getattr(constants, "H", None))
+
+
 def _tau_weight(law: str, beta: Any, t: int, T: int) -> Any:
     """Pr(τ = t) under ``law`` (vectorised over a per-trajectory β)."""
     if law == "uniform":
@@ -328,7 +342,10 @@ def o2nc_run(
     x0 : array, optional
         (d,) or (B, d) start; default ``problem.x0``.
     lower : bool
-        Also compute the lower estimate's ingredient :math:`\|\nabla F(\bar y_t)\|` at every step
+        Also compute :math:`\|\nabla F(\bar y_t)\|` at every step and, when the problem states
+        global constants (``o2nc_constants`` with L, or H and λ ≥ H/2), the lower estimate
+        :math:`\max(0, \|\nabla F(\bar y_t)\| - c) \le \|\nabla F(\bar y_t)\|_{[\lambda]}`
+        of THEORY.md §2 (:func:`~adamtheory.kernels.o2nc.lower_estimate_offset`)
         (one more gradient per step).
     checkpoints : sequence of int, optional
         Steps at which the running uniform-τ mean :math:`\frac1k\sum_{t\le k}U_t` is recorded
@@ -348,6 +365,8 @@ def o2nc_run(
     xarray.Dataset
         ``U_tau`` (traj): :math:`\mathbb E_\tau U_\tau` per trajectory (averaged over epochs for
         ``"anchored"``); ``gradnorm_tau``: :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|`;
+        ``lower_tau``: the τ-average of the lower estimate (NaN where the problem has none;
+        ``lower_tau <= U_tau`` always, both bracket :math:`\|\nabla F(\bar y_\tau)\|_{[\lambda]}`);
         ``spread_tau``; ``U_running`` (checkpoint, traj); ``U_trace``/``gradnorm_trace``
         (step, traj); ``ybar_final``, ``f_ybar_final`` (NaN for a problem whose ``has_value``
         is False), ``gradnorm_final``; ``max_query_grad`` (sup of ‖∇F(y_t)‖ seen: check it
@@ -393,6 +412,8 @@ def o2nc_run(
 
     U_tau = np.zeros(B)
     gn_tau = np.zeros(B)
+    lower_tau = np.zeros(B)
+    offset = _lower_offset(problem, lam) if lower and lam > 0 else None
     spread_tau = np.zeros(B)
     U_running = np.full((len(ckpts), B), np.nan)
     U_trace = np.full((len(trace), B), np.nan)
@@ -469,6 +490,8 @@ def o2nc_run(
                 gy = problem.grad(ybar)
                 gn = np.sqrt(np.sum(gy * gy, axis=1))
                 gn_tau += p * gn / epochs
+                if offset is not None:
+                    lower_tau += p * np.maximum(gn - offset, 0.0) / epochs
             U_cum += U
             if t in ckpt_set and epoch == epochs - 1:
                 U_running[ckpt_set[t]] = U_cum / t
@@ -492,6 +515,8 @@ def o2nc_run(
         {
             "U_tau": ("traj", U_tau),
             "gradnorm_tau": ("traj", gn_tau if lower else np.full(B, np.nan)),
+            # NaN = no lower estimate for this problem (no global L, nor H with lam >= H/2)
+            "lower_tau": ("traj", lower_tau if offset is not None else np.full(B, np.nan)),
             "spread_tau": ("traj", spread_tau),
             "U_running": (("checkpoint", "traj"), U_running),
             "U_trace": (("step", "traj"), U_trace),
@@ -507,6 +532,7 @@ def o2nc_run(
         attrs={
             "conversion": conversion, "T": T, "epochs": epochs, "batch": B, "seed": seed,
             "lam": float(lam), "tau_law": tau_law,
+            "lower_offset": "none" if offset is None else float(offset),
             "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
             "problem": getattr(problem, "name", type(problem).__name__),
             # netCDF attributes cannot be bool or None

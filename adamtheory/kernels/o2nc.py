@@ -11,7 +11,33 @@ import numpy as np
 
 from .._validate import check_interval, check_positive
 
-__all__ = ["beta_omd_increments", "discounted_to_dynamic_sides"]
+
+def lower_estimate_offset(lam: float, *, L: float | None = None,
+                          H: float | None = None) -> float | None:
+    r"""The c with :math:`\|\nabla F(x)\|_{[\lambda]} \ge \|\nabla F(x)\| - c` (THEORY.md §2).
+
+    For any p with :math:`\mathbb E_p w = x` and :math:`r^2 = \mathbb E_p\|w-x\|^2`:
+
+    * H-Lipschitz Hessian: :math:`\|\mathbb E_p\nabla F(w) - \nabla F(x)\| \le \tfrac H2 r^2`
+      (the first-order term has mean 0), so with :math:`\lambda \ge H/2`, c = 0 (exact for
+      quadratics, H = 0);
+    * L-smooth: :math:`\|\mathbb E_p\nabla F(w) - \nabla F(x)\| \le L r`, and
+      :math:`\min_r(\lambda r^2 - L r) = -L^2/(4\lambda)`, so :math:`c = L^2/(4\lambda)`.
+
+    Returns the smaller applicable c, or ``None`` when neither applies (no lower estimate).
+    """
+    check_positive("lam", lam)
+    offsets = []
+    if H is not None:
+        check_positive("H", H, allow_zero=True)
+        if lam >= H / 2:
+            offsets.append(0.0)
+    if L is not None:
+        check_positive("L", L, allow_zero=True)
+        offsets.append(L * L / (4.0 * lam))
+    return min(offsets) if offsets else None
+
+__all__ = ["beta_omd_increments", "discounted_to_dynamic_sides", "lower_estimate_offset"]
 
 
 def beta_omd_increments(grads: Any, eta: float, beta: float, mu: float = 0.0) -> np.ndarray:

@@ -49,6 +49,10 @@ class O2NCConstants:
         they hold; a claim that uses them must check that every query point stays in that box.
     smooth : bool
         Whether F is continuously differentiable with an L-Lipschitz gradient.
+    curvature_global : bool
+        Whether L and H hold on all of :math:`\mathbb{R}^d` even when ``region_radius`` is set
+        (a quadratic: its gradient is unbounded, so G needs the box, but L and H = 0 do not).
+        THEORY.md §2's lower estimates need global L or H.
     """
 
     G: float
@@ -60,6 +64,7 @@ class O2NCConstants:
     delta_F: float
     region_radius: float | None
     smooth: bool
+    curvature_global: bool = False
 
     def __post_init__(self) -> None:
         check_positive("G", self.G, allow_zero=True)

@@ -103,7 +103,7 @@ class DiagonalQuadratic:
         return O2NCConstants(
             G=float(np.linalg.norm(g)), G_coords=tuple(g.tolist()), L=float(h.max()), H=0.0,
             f_star=0.0, x_star=self.centre, delta_F=float(0.5 * np.sum(h * (x0 - c) ** 2)),
-            region_radius=self.radius, smooth=True)
+            region_radius=self.radius, smooth=True, curvature_global=True)
 
     def params(self) -> dict[str, Any]:
         return {"curvatures": list(self.curvatures), "centre": list(self.centre),
