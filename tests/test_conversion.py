@@ -329,3 +329,20 @@ def test_no_lower_estimate_without_global_constants():
     F = user_function(np.tanh, x0=[1.0, 2.0])  # states no constants
     ds = o2nc_run(F, BetaOMD(0.05, 0.9), conversion="uniform", T=20, batch=2, lam=1.0)
     assert np.all(np.isnan(ds.lower_tau.values)) and ds.attrs["lower_offset"] == "none"
+
+
+@pytest.mark.parametrize("lam", [0.02, 0.3, 0.5, 0.6, 5.0])
+def test_lower_estimate_is_below_the_measure_by_its_definition(lam):
+    """F = -cos x (L = H = 1) at x = pi/2 (|F'| = 1), against the definition of ||.||_[lam]
+    evaluated at every symmetric two-point p = (delta_{x-a} + delta_{x+a})/2:
+    |E F'(w)| + lam E|w-x|^2 = |cos a| + lam a^2. The H rule is tight here (cos a >= 1 - a^2/2),
+    so a threshold looser than lam >= H/2 would fail at lam = 0.3."""
+    from adamtheory.kernels.o2nc import lower_estimate_offset
+
+    a = np.linspace(1e-4, 10.0, 200_001)
+    measure_upper = np.min(np.abs(np.cos(a)) + lam * a * a)
+    offset = lower_estimate_offset(lam, L=1.0, H=1.0)
+    assert max(0.0, 1.0 - offset) <= measure_upper + 1e-12
+    if lam >= 0.5:
+        assert offset == 0.0  # and then the bound is attained in the limit a -> 0
+        assert measure_upper == pytest.approx(1.0, abs=1e-7)
