@@ -36,7 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="run registered claims and print verdicts")
     verify.add_argument("--profile", default="quick", choices=("quick", "full"),
                         help="quick: seconds on a laptop; full: paper-scale settings")
-    verify.add_argument("--claim", nargs="+", metavar="ID", help="run only these claim ids")
+    verify.add_argument("--claim", nargs="+", action="extend", metavar="ID",
+                        help="run only these claim ids (repeatable: --claim A --claim B)")
+    verify.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="also run the claims of MODULE (an importable module with a "
+                             "CLAIMS sequence); repeatable")
+    verify.add_argument("--no-registry", action="store_true",
+                        help="run only plugin / entry-point claims, not the built-in registry")
+    verify.add_argument("--strict", action="store_true",
+                        help="exit 1 also when a claim is weak (a declared perturbation of its "
+                             "theory was not detected)")
     verify.add_argument("--backend", default="auto", choices=("auto", "numpy", "cupy"))
     verify.add_argument("--seed", default=0, type=int, help="root seed (non-negative)")
     verify.add_argument("--out", type=Path, metavar="DIR",
@@ -52,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="neither read nor write the result cache")
     verify.add_argument("--quiet", action="store_true", help="no progress bars")
     claims = sub.add_parser("claims", help="list the registered claims")
-    claims.add_argument("--json", action="store_true", help="print the registry as JSON")
+    claims.add_argument("--json", action="store_true",
+                        help="print the registry as JSON (rules and sensitivity entries)")
+    claims.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="also list the claims of MODULE; repeatable")
 
     region = sub.add_parser("region", help="measure and draw the (beta1, beta2) divergence "
                             "region of Adam on the one-big-gradient counterexample")
@@ -107,15 +119,20 @@ def _row(cells: list[str], widths: list[int]) -> str:
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
-    from .claims import REGISTRY
+    from .report.verify import select_claims
 
+    try:
+        claims = select_claims(plugins=args.plugin)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--plugin: {exc}") from None
     if args.json:
-        print(json.dumps([c.describe() for c in REGISTRY], indent=2, ensure_ascii=False))
+        print(json.dumps([c.describe() for c in claims], indent=2, ensure_ascii=False))
         return 0
-    widths = [10, 9, 60]
-    print(_row(["id", "tag", "title"], widths))
-    for claim in REGISTRY:
-        print(_row([claim.id, claim.provenance, claim.title], widths))
+    widths = [_id_widths([c.id for c in claims])[0], 9, 6, 60]
+    print(_row(["id", "tag", "perts", "title"], widths))
+    for claim in claims:
+        print(_row([claim.id, claim.provenance, str(len(claim.sensitivity)) or "-",
+                    claim.title], widths))
     return 0
 
 
@@ -139,143 +156,68 @@ def _write_line(text: str) -> None:
     sys.stdout.flush()
 
 
-def _run_all(args: argparse.Namespace, selected: list, key_of: Any, cache: Any,
-             progress: Any) -> tuple[list[dict[str, Any]], Any]:
-    """Run (or load) each claim, print its row, cache it as soon as it is done.
+_WIDTHS = [10, 9, 44, 52, 12, 9]
 
-    Returns the results (JSON form, annotated) and the cache (``None`` once storing failed).
-    """
-    from .claims import run_claim
-    from .report import annotate
 
-    widths = [10, 9, 44, 52, 12]
-    results: list[dict[str, Any]] = []
-    bar = progress(selected, desc="claims", unit="claim")
-    for claim in bar:
-        if hasattr(bar, "set_postfix_str"):
-            bar.set_postfix_str(claim.id)
-        key = key_of(claim)
-        data = cache.load(key) if cache is not None and not args.force else None
-        cached = data is not None
-        if data is None:
-            result = run_claim(claim, profile=args.profile, seed=args.seed,
-                               backend=args.backend)
-            data = result.to_json()
-            # a crash is not a result worth keeping: it is retried on the next run
-            if cache is not None and result.verdict != "error":
-                try:
-                    cache.store(key, data)
-                except OSError as exc:
-                    print(f"warning: result cache disabled, cannot write "
-                          f"{exc.filename or cache.directory}: {exc.strerror or exc}",
-                          file=sys.stderr)
-                    cache = None
-        data = annotate(data, cached=cached)
-        results.append(data)
-        # fired is None for a reported claim: it has no control, so nothing failed to fire
-        flag = " (ctl!)" if data["control"]["fired"] is False else ""
-        verdict = data["verdict"] + flag
-        _write_line(_row([data["id"], data["provenance"], data["predicted"], data["measured"],
-                          verdict], widths))
-        if data["message"]:
-            _write_line(f"{'':>12}{data['message']}")
-    return results, cache
+def _power_cell(data: dict[str, Any]) -> str:
+    """``detected/declared`` perturbations, ``weak`` when a required one was missed."""
+    entries = data.get("sensitivity") or []
+    if not entries:
+        return "-"
+    cell = f"{sum(bool(e['detected']) for e in entries)}/{len(entries)}"
+    return cell + (" weak" if data.get("weak") else "")
+
+
+def _print_row(data: dict[str, Any], widths: list[int]) -> None:
+    # "(ctl!)": the check passed but its negative control did not fail, so the claim failed
+    flag = " (ctl!)" if data["message"].startswith("negative control did not fail") else ""
+    _write_line(_row([data["id"], data["provenance"], data["predicted"], data["measured"],
+                      data["verdict"] + flag, _power_cell(data)], widths))
+    if data["message"]:
+        _write_line(f"{'':>12}{data['message']}")
+
+
+def _id_widths(ids: list[str]) -> list[int]:
+    """The table's column widths, the id column wide enough for the longest id."""
+    return [max(_WIDTHS[0], 1 + max((len(i) for i in ids), default=0)), *_WIDTHS[1:]]
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .claims import REGISTRY, get_claim
-    from .claims.base import VERDICTS
-    from .kernels import environment, resolve_backend
-    from .report import ResultCache, cache_key, default_cache_dir, source_digest
+    from .report import default_cache_dir
+    from .report.verify import select_claims, verify
 
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer; got {args.seed}")
     if args.no_cache and (args.cache_dir is not None):
         raise UsageError("--cache-dir and --no-cache exclude each other")
     try:
-        selected = [get_claim(c) for c in args.claim] if args.claim else list(REGISTRY)
-    except ValueError as exc:
-        raise UsageError(f"--claim: {exc}") from None
-    backend = resolve_backend(args.backend)
-    from .kernels.sweeps import _select
-
-    sweep_backend = _select(args.backend, gpu_kernel=True)
-    for target in (args.json, args.out / "results.json" if args.out else None):
-        if target is not None:  # fail before hours of work, not after
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.touch()
-    env = environment(backend.name, backend.device) | {
-        "backend_requested": backend.requested, "sweep_backend": sweep_backend,
-        **_versions("matplotlib", "tqdm"), "source_digest": source_digest()}
-    cache = None if args.no_cache else ResultCache(args.cache_dir or default_cache_dir())
-    backends = {"requested": args.backend, "array": backend.name, "device": backend.device,
-                "sweep": sweep_backend}
-
-    def key_of(claim: Any) -> dict[str, Any]:
-        return cache_key(claim.describe(), profile=args.profile, seed=args.seed,
-                         backend=backends, environment=env, source=env["source_digest"])
-
-    progress = _progress(args.quiet)
-    print(_row(["id", "tag", "predicted", "measured", "verdict"], [10, 9, 44, 52, 12]),
-          flush=True)
-    start = time.perf_counter()
+        selected = select_claims(args.claim, plugins=args.plugin,
+                                 registry=not args.no_registry)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--claim/--plugin: {exc}") from None
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    widths = _id_widths([c.id for c in selected])
+    print(_row(["id", "tag", "predicted", "measured", "verdict", "power"], widths), flush=True)
     try:
-        results, cache_left = _run_all(args, selected, key_of, cache, progress)
+        done = verify(selected, profile=args.profile, seed=args.seed, backend=args.backend,
+                      out=args.out, json_path=args.json, cache_dir=cache_dir,
+                      force=args.force, progress=_progress(args.quiet),
+                      on_result=lambda data: _print_row(data, widths))
     except KeyboardInterrupt:
-        if cache is not None:
-            print(f"interrupted: finished claims are cached in {cache.directory} and are "
+        if cache_dir is not None:
+            print(f"interrupted: finished claims are cached in {cache_dir} and are "
                   "reused by the next run", file=sys.stderr)
         raise
-    total = time.perf_counter() - start
-    counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
-    hits = sum(r["cached"] for r in results)
-    print(f"\n{len(results)} claims in {total:.1f} s"
-          + (f" ({hits} from the cache in {cache.directory}; --force recomputes)"
-             if hits and cache is not None else "")
+    payload = done.payload
+    counts, hits = payload["summary"], payload["cache"]["hits"]
+    print(f"\n{len(done.results)} claims in {payload['total_seconds']:.1f} s"
+          + (f" ({hits} from the cache in {cache_dir}; --force recomputes)" if hits else "")
           + ": " + ", ".join(f"{n} {v}" for v, n in counts.items()))
-    payload = {
-        "profile": args.profile,
-        "seed": args.seed,
-        "summary": counts,
-        "claims": results,
-        "environment": env,
-        "total_seconds": round(total, 3),
-        "created": _now(),
-        "cache": {"enabled": cache is not None,
-                  "directory": str(cache.directory) if cache is not None else None,
-                  "writable": cache_left is not None, "forced": bool(args.force),
-                  "hits": hits, "computed": len(results) - hits},
-    }
-    if args.out:
-        from .report import render_all, write_report
-
-        # drawn from the results' values, so cached results get their figures too
-        images = render_all(results, {c.id: c.figure for c in selected},
-                            lambda items: progress(items, desc="figures", unit="figure"))
-        write_report(payload, images, args.out)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+    if done.weak:
+        print(f"{len(done.weak)} weak (a declared perturbation of the theory not detected): "
+              f"{', '.join(done.weak)}" + ("" if args.strict else "; --strict fails on these"))
     # "inconclusive" and "reported" are results, not failures
-    return 1 if counts["fail"] or counts["error"] else 0
-
-
-def _versions(*packages: str) -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for pkg in packages:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return done.exit_status(strict=args.strict)
 
 
 def _save(fig: Any, path: Path) -> None:

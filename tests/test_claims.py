@@ -2,17 +2,18 @@
 
 import numpy as np
 import pytest
+from _stand_in import stand_in
 
+from adamtheory import rules
 from adamtheory.claims import (
     PROVENANCE_TAGS,
     REGISTRY,
     Claim,
     Context,
-    Outcome,
     get_claim,
     run_claim,
 )
-from adamtheory.claims.base import claim_seed
+from adamtheory.claims.base import Outcome, claim_seed
 
 
 def test_registry_is_well_formed():
@@ -20,7 +21,7 @@ def test_registry_is_well_formed():
     assert len(ids) == len(set(ids))
     assert {"ADAM-REF", "FTRL-EQ", "FTRL-BC", "EMA-REC"} <= set(ids)
     for c in REGISTRY:
-        assert c.provenance in PROVENANCE_TAGS and c.source and c.rule and c.statement
+        assert c.provenance in PROVENANCE_TAGS and c.source and c.rule_text and c.statement
         assert c.control_description
     assert get_claim("ftrl-eq").id == "FTRL-EQ"
     ctx = Context("quick", claim_seed(0, "X"))
@@ -52,13 +53,12 @@ def test_claim_is_reproducible(claim):
 
 
 def _fake(check_verdict, control_verdict, crash=False):
-    def check(ctx):
+    def boom(ctx):
         if crash:
             raise RuntimeError("boom")
-        return Outcome(check_verdict, "p", "m", {})
 
-    return Claim("FAKE", "t", "s", "src", "derived", "rule", "ctl", check,
-                 lambda ctx: Outcome(control_verdict, "p", "m", {}))
+    return stand_in("FAKE", check_verdict, evaluate=boom,
+                    control_fires=control_verdict == "fail")
 
 
 def test_control_that_does_not_fire_fails_the_claim():
@@ -81,6 +81,47 @@ def test_claim_seeds_are_independent_of_order():
 
 def test_bad_provenance_rejected():
     with pytest.raises(ValueError, match="provenance must be one of"):
-        Claim("X", "t", "s", "src", "folklore", "r", "c", lambda c: None, lambda c: None)
+        stand_in("X", provenance="folklore")
     with pytest.raises(ValueError, match="verdict must be one of"):
         Outcome("maybe", "", "")
+
+
+def test_every_pass_fail_claim_declares_at_least_three_perturbations():
+    for c in REGISTRY:
+        if c.reported:
+            assert c.sensitivity == ()
+            continue
+        assert len(c.sensitivity) >= 3, c.id
+        assert sum(p.control for p in c.sensitivity) == 1, c.id  # the control is marked
+        assert all(p.target.strip() for p in c.sensitivity), c.id
+        d = c.describe()
+        assert d["rule"] == c.rule_text and d["rule_spec"]["rule"]
+        assert [e["perturbation"] for e in d["sensitivity"]] == [p.name for p in c.sensitivity]
+
+
+def test_power_is_measured_and_weak_means_a_required_entry_missed():
+    weak = stand_in("W")
+    weak = Claim(weak.id, weak.title, weak.statement, weak.source, weak.provenance,
+                 rule=weak.rule, evaluate=weak.evaluate,
+                 sensitivity=(*weak.sensitivity,
+                              rules.replace("pass", name="an undetectable one", target="t"),
+                              rules.replace("pass", name="aspirational", target="t",
+                                            required=False)))
+    r = run_claim(weak)
+    assert r.verdict == "pass" and r.weak and r.power == "1/3"
+    assert [e["detected"] for e in r.sensitivity] == [True, False, False]
+    assert [e["required"] for e in r.sensitivity] == [True, True, False]
+    assert r.to_json()["weak"] is True and r.to_json()["sensitivity"][1]["verdict"] == "pass"
+    strong = run_claim(stand_in("S"))
+    assert not strong.weak and strong.power == "1/1"
+
+
+def test_a_crashing_perturbation_is_an_error_entry_not_a_crash():
+    c = stand_in("C")
+    c = Claim(c.id, c.title, c.statement, c.source, c.provenance, rule=c.rule,
+              evaluate=c.evaluate, sensitivity=(*c.sensitivity, rules.Perturbation(
+                  "boom", "t", transform=lambda p: 1 / 0)))
+    r = run_claim(c)
+    assert r.verdict == "pass" and r.weak
+    assert r.sensitivity[1]["verdict"] == "error" and "ZeroDivisionError" in \
+        r.sensitivity[1]["summary"]

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _stand_in import stand_in
 
 import adamtheory.claims as claims_module
 from adamtheory.claims import Claim, ClaimResult, Outcome, run_claim
@@ -28,32 +29,36 @@ def _reported(claim_id="REP", *, verdict="reported", crash=False, figure=None):
                        {"x": [0, 1, 2], "y": [1.0, 3.0, 2.0]})
 
     return Claim(claim_id, f"{claim_id} title", "a measurement", "a paper", "derived",
-                 "reported: a and b", "", check, None, figure, reported=True)
+                 report_rule="reported: a and b", check=check, figure=figure, reported=True)
 
 
 def _passing(claim_id="OK"):
-    return Claim(claim_id, "t", "s", "src", "derived", "rule", "ctl",
-                 lambda ctx: Outcome("pass", "p", "m"), lambda ctx: Outcome("fail", "p", "m"))
+    return stand_in(claim_id)
 
 
 # ----------------------------------------------------------------------------- construction
 
 
-def test_control_may_be_missing_only_for_a_reported_claim():
-    with pytest.raises(ValueError, match="control may be None only for a reported claim"):
-        Claim("X", "t", "s", "src", "derived", "r", "c", lambda c: None, None)
-    with pytest.raises(ValueError, match="a reported claim .* has no negative control"):
-        Claim("X", "t", "s", "src", "derived", "r", "", lambda c: None, lambda c: None,
-              reported=True)
-    with pytest.raises(ValueError, match="leave control_description empty"):
-        Claim("X", "t", "s", "src", "derived", "r", "T cut by 100", lambda c: None, None,
-              reported=True)
+def test_a_reported_claim_has_no_rule_and_a_pass_fail_claim_has_one():
+    with pytest.raises(ValueError, match="has no rule"):
+        Claim("X", "t", "s", "src", "derived", evaluate=lambda c: None)
+    with pytest.raises(ValueError, match="a reported claim .* has no rule, evaluate or "
+                                         "sensitivity"):
+        Claim("X", "t", "s", "src", "derived", rule=_passing().rule, check=lambda c: None,
+              report_rule="r", reported=True)
+    with pytest.raises(ValueError, match="report_rule must be a non-empty string"):
+        Claim("X", "t", "s", "src", "derived", check=lambda c: None, reported=True)
+    with pytest.raises(ValueError, match="check is for reported claims only"):
+        Claim("X", "t", "s", "src", "derived", rule=_passing().rule, evaluate=lambda c: None,
+              sensitivity=_passing().sensitivity, check=lambda c: None)
     with pytest.raises(TypeError, match="reported must be True or False"):
-        Claim("X", "t", "s", "src", "derived", "r", "", lambda c: None, None, reported=1)
+        Claim("X", "t", "s", "src", "derived", check=lambda c: None, report_rule="r",
+              reported=1)
     claim = _reported()
-    assert claim.control is None and claim.control_description == NO_CONTROL
+    assert claim.control_entry is None and claim.control_description == NO_CONTROL
     assert claim.describe()["reported"] is True and not _passing().describe()["reported"]
     assert claim.describe()["negative_control"] == NO_CONTROL
+    assert claim.describe()["sensitivity"] == []
 
 
 def test_reported_is_a_verdict():
@@ -84,12 +89,9 @@ def test_reported_claim_errors():
     # a pass/fail verdict without a control would look checked when it is not
     judged = run_claim(_reported(verdict="pass"))
     assert judged.verdict == "error" and "must return the verdict 'reported'" in judged.message
-    # ... and only a reported claim may report
-    sneaky = Claim("S", "t", "s", "src", "derived", "r", "c",
-                   lambda ctx: Outcome("reported", "p", "m"),
-                   lambda ctx: Outcome("fail", "p", "m"))
-    r = run_claim(sneaky)
-    assert r.verdict == "error" and "only a claim with reported=True" in r.message
+    # ... and only a reported claim may report: a rule's verdict is pass, fail or inconclusive
+    r = run_claim(stand_in("S", "reported"))
+    assert r.verdict == "error" and "verdict must be one of" in r.message
 
 
 # ----------------------------------------------------------------------------- verify, reports

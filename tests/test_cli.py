@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from _stand_in import stand_in
 
 import adamtheory.claims as claims_module
-from adamtheory.claims import Claim, Outcome
 from adamtheory.cli import main
 
 CLAIM_KEYS = {"id", "title", "source", "provenance", "verdict", "predicted", "measured", "rule",
@@ -41,15 +41,18 @@ def test_verify_json_schema(tmp_path, capsys):
 
 
 def test_failing_claim_exits_1(monkeypatch, capsys):
-    bad = Claim("BAD", "t", "s", "src", "recalled", "r", "c",
-                lambda ctx: Outcome("fail", "1", "2"), lambda ctx: Outcome("fail", "1", "2"))
+    bad = stand_in("BAD", "fail", provenance="recalled")
     monkeypatch.setattr(claims_module, "REGISTRY", (bad,))
     assert main(["verify"]) == 1
     assert "BAD" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv,msg", [
-    (["verify", "--claim", "NOPE"], "claim must be one of"),
+    (["verify", "--claim", "NOPE"], "unknown claim id(s) NOPE"),
+    (["verify", "--claim", "ADAM-REF", "--claim", "NOPE"], "unknown claim id(s) NOPE"),
+    (["verify", "--claim", "NOPE", "ADAM-REF"], "unknown claim id(s) NOPE"),
+    (["verify", "--plugin", "no_such_module_xyz"], "cannot be imported"),
+    (["verify", "--plugin", "json"], "has no module-level CLAIMS"),
     (["verify", "--backend", "tpu"], "invalid choice"),
     (["verify", "--seed", "-3"], "--seed must be a non-negative integer"),
     (["verify", "--profile", "huge"], "invalid choice"),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from adamtheory.claims import reference_loops as ref
-from adamtheory.claims.rules import relative_error
 from adamtheory.kernels import adam, amsgrad, clipped_adam, rmsprop, sgd, sgdm
+from adamtheory.rules import relative_error
 
 TOL = 1e-12
 STEPS, BATCH, DIM = 150, 4, 3

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from adamtheory.claims.rules import relative_error
 from adamtheory.kernels import sgdm
 from adamtheory.kernels.o2nc import beta_omd_increments, discounted_to_dynamic_sides
+from adamtheory.rules import relative_error
 from adamtheory.theory import o2nc
 
 

@@ -26,7 +26,7 @@ def test_registered_after_the_o2nc_run_claims():
     ids = [c.id for c in REGISTRY]
     assert ids.index("ABLATE") == ids.index("COORD") + 1
     claim = get_claim("ABLATE")
-    assert claim.reported and claim.control is None and claim.figure is ablation_figure
+    assert claim.reported and claim.control_entry is None and claim.figure is ablation_figure
 
 
 def test_quick_run_is_reported_with_the_full_table(result):

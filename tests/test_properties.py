@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from adamtheory import run
-from adamtheory.claims.rules import relative_error
 from adamtheory.kernels import adam, amsgrad, clipped_adam
 from adamtheory.problems import one_big_gradient, quadratic_finite_sum
+from adamtheory.rules import relative_error
 
 # beta = 0 exactly, or not so tiny that beta^k * v lands in denormals (see Adam's docstring)
 betas = st.one_of(st.just(0.0), st.floats(1e-3, 0.999))

@@ -7,9 +7,10 @@ import time
 
 import numpy as np
 import pytest
+from _stand_in import stand_in
 
 import adamtheory.claims as claims_module
-from adamtheory.claims import Claim, ClaimResult, Outcome
+from adamtheory.claims import ClaimResult
 from adamtheory.cli import main
 from adamtheory.plots import claim_figures
 from adamtheory.report import ResultCache, cache_key, default_cache_dir, source_digest
@@ -32,17 +33,14 @@ def _broken_figure(values):
 def _fake(claim_id, calls, *, verdict="pass", seconds=0.0, figure=None, interrupt=False):
     """A claim that counts its runs; its control fails (so the instrument fires)."""
 
-    def check(ctx):
+    def run(ctx):
         calls.append(claim_id)
         if interrupt:
             raise KeyboardInterrupt
         time.sleep(seconds)
-        return Outcome(verdict, "p", "estimate 1.5 [1.2, 1.8]; n = 3",
-                       {"x": [0, 1, 2], "y": [1.0, float("nan"), 2.0], "seed": ctx.profile})
 
-    return Claim(claim_id, f"{claim_id} title", f"{claim_id} statement", "a paper, Thm 1",
-                 "derived", "pass iff 1 = 1", "a perturbation", check,
-                 lambda ctx: Outcome("fail", "p", "m"), figure)
+    return stand_in(claim_id, verdict, evaluate=run, figure=figure,
+                    values={"x": [0, 1, 2], "y": [1.0, float("nan"), 2.0], "seed": "quick"})
 
 
 def _registry(monkeypatch, *claims):
@@ -118,8 +116,7 @@ def test_corrupted_cache_file_is_ignored_and_rewritten(tmp_path, monkeypatch, da
 
 def test_no_cache_writes_nothing_and_errors_are_not_cached(tmp_path, monkeypatch):
     calls = []
-    crash = Claim("CRASH", "t", "s", "src", "derived", "r", "c",
-                  lambda ctx: calls.append("CRASH") or 1 / 0, lambda ctx: Outcome("fail", "", ""))
+    crash = stand_in("CRASH", evaluate=lambda ctx: calls.append("CRASH") or 1 / 0)
     _registry(monkeypatch, _fake("N", calls), crash)
     assert _verify(tmp_path, "--claim", "N")[0] == 0
     assert main(["verify", "--quiet", "--no-cache", "--claim", "N"]) == 0
@@ -306,9 +303,7 @@ def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypat
 def test_html_escapes_claim_text(tmp_path, monkeypatch):
     calls = []
     evil = _fake("ESC", calls)
-    evil = Claim(evil.id, "<script>alert(1)</script>", evil.statement, evil.source,
-                 evil.provenance, "a < b & c", evil.control_description, evil.check,
-                 evil.control)
+    evil = stand_in(evil.id, title="<script>alert(1)</script>", scope="a < b & c")
     _registry(monkeypatch, evil)
     _verify(tmp_path)
     html = (tmp_path / "out" / "report.html").read_text()

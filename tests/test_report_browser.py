@@ -11,9 +11,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _stand_in import reported, stand_in
 
 import adamtheory.claims as claims_module
-from adamtheory.claims import Claim, Outcome
+from adamtheory.claims import Outcome
 from adamtheory.cli import main
 
 # fast real claims (two draw figures), plus stand-ins so that the counts are not all "pass"
@@ -52,14 +53,12 @@ def _figure(values):
 
 
 def _stand_in(claim_id, verdict):
-    def check(ctx):
-        return Outcome(verdict, "p", "m", {"x": [0, 1, 2], "y": [2, 0, 1]})
-
+    values = {"x": [0, 1, 2], "y": [2, 0, 1]}
     if verdict == "reported":  # no pass/fail rule, hence no control
-        return Claim(claim_id, "stand-in (reported)", "s", "src", "recalled", "r", "", check,
-                     None, _figure, reported=True)
-    return Claim(claim_id, f"stand-in ({verdict})", "s", "src", "recalled", "r", "c", check,
-                 lambda ctx: Outcome("fail", "p", "m"), _figure)
+        return reported(claim_id, lambda ctx: Outcome("reported", "p", "m", values),
+                        figure=_figure, title="stand-in (reported)")
+    return stand_in(claim_id, verdict, values=values, figure=_figure, measured="m",
+                    title=f"stand-in ({verdict})", provenance="recalled")
 
 
 class _Status(HTMLParser):

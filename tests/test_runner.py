@@ -5,10 +5,10 @@ import json
 import numpy as np
 
 from adamtheory import run
-from adamtheory.claims.rules import relative_error
 from adamtheory.kernels import adam, sgd
 from adamtheory.kernels.sampling import epoch_permutations, iid_indices, trajectory_keys
 from adamtheory.problems import one_big_gradient, quadratic_finite_sum, reddi_cyclic
+from adamtheory.rules import relative_error
 
 
 def test_dataset_layout_and_attrs():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from adamtheory.claims.rules import relative_error
 from adamtheory.kernels import adam, amsgrad, rmsprop, sgdm
+from adamtheory.rules import relative_error
 
 torch = pytest.importorskip("torch")
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from . import amc25, ftrl24, library_semantics, o2nc_ablate, o2nc_runs, r18, z22
-from .base import PROFILES, PROVENANCE_TAGS, Claim, ClaimResult, Context, Outcome, run_claim
+import importlib as _importlib
 
-REGISTRY: tuple[Claim, ...] = (
-    *library_semantics.CLAIMS,
-    *ftrl24.CLAIMS,
-    *amc25.CLAIMS,
-    *o2nc_runs.CLAIMS,
-    *o2nc_ablate.CLAIMS,
-    *z22.CLAIMS,
-    *r18.CLAIMS,
+from .base import (
+    PROFILES,
+    PROVENANCE_TAGS,
+    Claim,
+    ClaimResult,
+    Context,
+    Evidence,
+    Outcome,
+    run_claim,
 )
+
+_MODULES = ("library_semantics", "ftrl24", "amc25", "o2nc_runs", "o2nc_ablate", "z22", "r18")
+
+
+REGISTRY: tuple[Claim, ...] = tuple(
+    c for m in _MODULES for c in _importlib.import_module(f".{m}", __name__).CLAIMS)
 
 __all__ = [
     "PROFILES",
@@ -22,6 +28,7 @@ __all__ = [
     "Claim",
     "ClaimResult",
     "Context",
+    "Evidence",
     "Outcome",
     "get_claim",
     "run_claim",

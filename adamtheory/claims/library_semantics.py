@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import rules
 from ..kernels import adam, amsgrad, clipped_adam, rmsprop, sgd, sgdm
 from ..plots.claim_figures import adam_ref_figure
+from ..rules import relative_error
 from . import reference_loops as ref
-from .base import Claim, Context, Outcome
-from .rules import identity_verdict, relative_error
+from .base import Claim, Context, Evidence
 
 TOLERANCE = 1e-12
 _SIZES = {"quick": (200, 5, 3), "full": (2000, 16, 4)}  # (steps, trajectories, dimension)
@@ -87,46 +88,45 @@ def _kernel_path(opt: Any, grads: np.ndarray, x0: np.ndarray, factors: np.ndarra
     return np.stack(path)
 
 
-def _compare(ctx: Context, perturb_reference: bool) -> tuple[dict[str, float], int]:
+def _compare(ctx: Context, perturb_reference: bool) -> Evidence:
+    """Kernel paths (data) against the scalar reference loops (prediction), per variant."""
     grads, x0 = _gradients(ctx)
     steps, batch, _ = grads.shape
     factors = 1.0 / np.sqrt(np.arange(1, steps + 1))  # inv_sqrt_step exercises lr_scale
     h = _hyper(ctx, batch)
-    errors: dict[str, float] = {}
+    kernels: dict[str, np.ndarray] = {}
+    references: dict[str, np.ndarray] = {}
     for name, opt, reference in _variants(h):
         if perturb_reference and not name.startswith("adam(bias_correction=True, eps=1e-08"):
             continue
-        kernel = _kernel_path(opt, grads, x0, factors)
-        errs = []
+        kernels[name] = _kernel_path(opt, grads, x0, factors)
+        expected = []
         for b in range(batch):
             g_b = grads[:, b, :].tolist()
             if perturb_reference:
-                expected = ref.adam_loop(g_b, x0[b], h["lr"][b], h["beta1"][b], h["beta2"][b],
-                                         1e-8, True, None, factors, eps_inside_sqrt=True)
+                expected.append(ref.adam_loop(g_b, x0[b], h["lr"][b], h["beta1"][b],
+                                              h["beta2"][b], 1e-8, True, None, factors,
+                                              eps_inside_sqrt=True))
             else:
-                expected = reference(g_b, x0[b].tolist(), b, factors)
-            errs.append(relative_error(kernel[:, b, :], np.asarray(expected)))
-        errors[name] = max(errs)
-    return errors, steps * batch
-
-
-def _outcome(errors: dict[str, float], count: int) -> Outcome:
-    worst = max(errors, key=errors.get)
-    err = errors[worst]
-    return Outcome(
-        identity_verdict(err, TOLERANCE),
+                expected.append(reference(g_b, x0[b].tolist(), b, factors))
+        references[name] = np.stack([np.asarray(e) for e in expected], axis=1)
+    errors = {k: relative_error(kernels[k], references[k]) for k in kernels}
+    return Evidence(
+        kernels, references,
+        values={"errors": errors, "max_error": max(errors.values()), "tolerance": TOLERANCE},
         predicted=f"kernel = reference recurrence (rel. error <= {TOLERANCE:g})",
-        measured=f"max rel. error {err:.2e} ({worst}); {len(errors)} variants x {count} steps",
-        values={"errors": errors, "max_error": err, "tolerance": TOLERANCE},
+        measured=f"{len(errors)} variants x {steps * batch} steps",
     )
 
 
-def check(ctx: Context) -> Outcome:
-    return _outcome(*_compare(ctx, perturb_reference=False))
-
-
-def control(ctx: Context) -> Outcome:
-    return _outcome(*_compare(ctx, perturb_reference=True))
+def _one_step_off(prediction: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The reference wrong by 1e-8 (relative) at the last step of one trajectory only."""
+    out = dict(prediction)
+    first = next(iter(out))
+    path = out[first].copy()
+    path[-1, 0] = path[-1, 0] + 1e-8 * float(np.max(np.abs(path)))
+    out[first] = path
+    return out
 
 
 CLAIMS = (
@@ -137,17 +137,23 @@ CLAIMS = (
             "Adam (bias correction on/off, eps 1e-8 and 0), AMSGrad (torch, optax, paper), "
             "RMSProp, SGD, SGD-momentum (EMA, heavy-ball) and clipped Adam (coordinate-wise, "
             "global), batched over per-trajectory hyperparameters with a 1/sqrt(t) schedule, "
-            "produce the iterates of THEORY.md §1.1/§1.3 written out as scalar loops."
+            "produce the iterates of the semantics page (docs/semantics.md) written out as "
+            "scalar loops."
         ),
         source="THEORY.md §1.1, §1.3; torch.optim / optax sources; Reddi et al. 2018 Alg. 2",
         provenance="primary",
-        rule=f"pass iff max relative error over all variants and steps <= {TOLERANCE:g}",
-        control_description=(
-            "reference with eps inside the square root, sqrt(v_hat + eps), must differ "
-            f"by more than {TOLERANCE:g}"
+        rule=rules.identity(TOLERANCE),
+        scope="per variant, the kernel's iterates against the reference loop's",
+        evaluate=lambda ctx: _compare(ctx, perturb_reference=False),
+        sensitivity=(
+            rules.assumption(
+                "reference with eps inside the square root, sqrt(v_hat + eps)",
+                lambda ctx: _compare(ctx, perturb_reference=True),
+                target="a changed update rule", control=True),
+            rules.relative(1e-8),
+            rules.Perturbation("one step of one trajectory off by 1e-8",
+                               "identity: a local 1e-8 error", transform=_one_step_off),
         ),
-        check=check,
-        control=control,
         figure=adam_ref_figure,
     ),
 )

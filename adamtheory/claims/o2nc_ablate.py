@@ -241,14 +241,12 @@ CLAIMS: tuple[Claim, ...] = (
         source=("AC24 (clipped Adam + model EMA); AMC25 Lemma 3.1 / Cor. 4.1 (parameters); "
                 "arXiv 2602.08372 Theorem 5 (exponential conversion, uniform tau)"),
         provenance="derived",
-        rule=("reported: per problem and arm, the mean over trajectories of "
+        report_rule=("reported: per problem and arm, the mean over trajectories of "
               "|grad F(output_T)| and of E_tau U_tau (tau uniform on 1..T) with two-sided 95% "
               "t-intervals, and the ratio of the means to the baseline's with a 95% "
               "delta-method interval (paired: every arm gets the same random draws); "
               "eps = |grad F(x0)|/8, lambda = 0.02, sigma = G/4"),
-        control_description="",
         check=ablation,
-        control=None,
         figure=ablation_figure,
         reported=True,
     ),

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from .. import rules
 from ..kernels import adam, amsgrad, run, sgd
 from ..plots.claim_figures import compact, log_indices, r_t1_figure
 from ..problems import reddi_cyclic, reddi_stochastic
 from ..theory import divergence, reddi
-from .base import Claim, Context, Outcome
+from .base import Claim, Context, Evidence
 
 _T1_C = 4.0
 _T1_ETA = 0.5
+
+
+@dataclass(frozen=True)
+class _Near:
+    """The predicate ``|value - limit| <= tolerance`` (a predicted limit, for rules.every)."""
+
+    limit: float
+    tolerance: float
+
+    def __call__(self, value: float) -> bool:
+        return abs(float(value) - self.limit) <= self.tolerance
+
+    def __str__(self) -> str:
+        return f"within {self.tolerance:g} of {self.limit:+g}"
+
+
+@dataclass(frozen=True)
+class _Sign:
+    """The predicate ``sign * value > 0`` (a predicted sign, for rules.every)."""
+
+    sign: int
+
+    def __call__(self, value: float) -> bool:
+        return self.sign * float(value) > 0
+
+    def __str__(self) -> str:
+        return "< 0" if self.sign < 0 else "> 0"
 
 
 def _average_regret(x_path: np.ndarray, C: float, period: int) -> np.ndarray:
@@ -21,7 +51,20 @@ def _average_regret(x_path: np.ndarray, C: float, period: int) -> np.ndarray:
     return np.cumsum(g * x_path - g * (-1.0)) / np.arange(1, x_path.size + 1)
 
 
-def _t1(ctx: Context, beta2: float) -> Outcome:
+_T1_ALGORITHMS = ("adam", "amsgrad", "sgd")
+# Limits of the iterate (absolute tolerance) and of R_T/T (Adam: relative to (2C-4)/3).
+_T1_RULE = rules.all_of({
+    "adam_x": rules.close_to(0.01, relative=False),
+    "adam_regret": rules.close_to(0.01),
+    "amsgrad_x": rules.close_to(0.1, relative=False),
+    "amsgrad_regret": rules.close_to(0.05, relative=False),
+    "sgd_x": rules.close_to(0.1, relative=False),
+    "sgd_regret": rules.close_to(0.05, relative=False),
+})
+
+
+def _t1(ctx: Context, beta2: float) -> Evidence:
+    """Final iterates and R_T/T (data) against the limits +1, (2C-4)/3 and -1, 0 (prediction)."""
     C = _T1_C
     steps = 30_000 if ctx.profile == "quick" else 300_000
     predicted = float(reddi.theorem1_average_regret_limit_numeric()(C))
@@ -39,36 +82,27 @@ def _t1(ctx: Context, beta2: float) -> Outcome:
         out[name] = (float(ds.x_final.values[0, 0]), float(regret[-1]))
         curves[f"{name}_x"] = compact(path[shown])
         curves[f"{name}_regret"] = compact(regret[shown])
-    adam_x, adam_r = out["adam"]
-    ok = (adam_x >= 0.99 and abs(adam_r - predicted) <= 0.01 * predicted
-          and all(out[k][0] <= -0.9 and out[k][1] <= 0.05 for k in ("amsgrad", "sgd")))
-    return Outcome(
-        "pass" if ok else "fail",
-        predicted=f"Adam -> +1 with R_T/T -> (2C-4)/3 = {predicted:.4f}; AMSGrad, SGD -> -1",
-        measured=(f"T={steps}: Adam x={adam_x:+.3f}, R/T={adam_r:.4f}; AMSGrad "
-                  f"x={out['amsgrad'][0]:+.3f}, R/T={out['amsgrad'][1]:.4f}; SGD "
-                  f"x={out['sgd'][0]:+.3f}, R/T={out['sgd'][1]:.4f}"),
+    data = {f"{k}_{q}": out[k][i] for k in _T1_ALGORITHMS for i, q in enumerate(("x", "regret"))}
+    prediction = {"adam_x": 1.0, "adam_regret": predicted, "amsgrad_x": -1.0,
+                  "amsgrad_regret": 0.0, "sgd_x": -1.0, "sgd_regret": 0.0}
+    return Evidence(
+        data, prediction,
         values={"predicted_regret": predicted, "C": C, "beta2": beta2, "steps": steps,
                 **{f"{k}_x_final": v[0] for k, v in out.items()},
                 **{f"{k}_average_regret": v[1] for k, v in out.items()},
                 "curves": {"t": (shown + 1).tolist(), **curves}},
+        predicted=f"Adam -> +1 with R_T/T -> (2C-4)/3 = {predicted:.4f}; AMSGrad, SGD -> -1",
+        measured=f"T={steps}, beta2={beta2:.4g}",
     )
-
-
-def t1_check(ctx: Context) -> Outcome:
-    return _t1(ctx, float(reddi.theorem1_beta2(_T1_C)))
-
-
-def t1_control(ctx: Context) -> Outcome:
-    return _t1(ctx, 0.999)  # beta2 far above 1/(1+C^2): Theorem 1's setting violated
 
 
 _T2_POINTS = {"quick": ((0.0, 0.3), (0.5, 0.9)), "full": ((0.0, 0.3), (0.0, 0.9), (0.5, 0.9))}
 
 
-def _t2(ctx: Context, use_smallest: bool) -> Outcome:
+def _t2(ctx: Context, use_smallest: bool) -> Evidence:
+    """Per (beta1, beta2): the cyclic drift and Adam's last iterate (data) against the
+    predicted sign (< 0) and limit (+1) (prediction)."""
     rows = []
-    ok = True
     for b1, b2 in _T2_POINTS[ctx.profile]:
         C = reddi.smallest_admissible_C(b1, b2) if use_smallest else 4
         mu = float(divergence.cyclic_drift(b1, b2, C, float(C)))
@@ -78,23 +112,17 @@ def _t2(ctx: Context, use_smallest: bool) -> Outcome:
                  sampling="cyclic", schedule="inv_sqrt_step", record=C, backend="numpy")
         x_end = float(ds.x.values[0, -1, 0])
         rows.append((b1, b2, C, mu, x_end))
-        ok &= mu < 0 and x_end >= 0.99
-    return Outcome(
-        "pass" if ok else "fail",
+    labels = [f"(beta1={b1}, beta2={b2}, C={C})" for b1, b2, C, _, _ in rows]
+    return Evidence(
+        {"drift": {k: r[3] for k, r in zip(labels, rows, strict=True)},
+         "limit": {k: r[4] for k, r in zip(labels, rows, strict=True)}},
+        {"drift": _Sign(-1), "limit": _Near(1.0, 0.01)},
+        values={"rows": [dict(zip(("beta1", "beta2", "C", "drift", "x_end"), r, strict=True))
+                         for r in rows]},
         predicted="at the smallest admissible even C: cyclic drift < 0 and Adam -> +1",
         measured="; ".join(f"({b1}, {b2}): C={C}, mu={mu:.3g}, x_end={x:+.3f}"
                            for b1, b2, C, mu, x in rows),
-        values={"rows": [dict(zip(("beta1", "beta2", "C", "drift", "x_end"), r, strict=True))
-                         for r in rows]},
     )
-
-
-def t2_check(ctx: Context) -> Outcome:
-    return _t2(ctx, use_smallest=True)
-
-
-def t2_control(ctx: Context) -> Outcome:
-    return _t2(ctx, use_smallest=False)  # C = 4 is not admissible: drift > 0 at beta2 = 0.9
 
 
 _T3_DELTA, _T3_BETA2 = 0.5, 0.3
@@ -113,7 +141,8 @@ def _t3_threshold() -> float:
     return float(cs[negative[0]])
 
 
-def _t3(ctx: Context, large: bool) -> Outcome:
+def _t3(ctx: Context, large: bool) -> Evidence:
+    """Final iterates of 32 runs (data) against the predicted limit +1 (prediction)."""
     delta, beta2 = _T3_DELTA, _T3_BETA2
     threshold = _t3_threshold()
     C = 2.0 * threshold if large else 1.5
@@ -124,24 +153,15 @@ def _t3(ctx: Context, large: bool) -> Outcome:
              record="final", backend="numpy")
     x = ds.x_final.values[:, 0]
     mean, se = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
-    ok = mean - 1.96 * se >= 0.9
-    return Outcome(
-        "pass" if ok else "fail",
-        predicted=(f"E f = {delta}x (optimum -1); the SymPy bound makes E[g/sqrt(v)] < 0 for "
-                   f"C >= {threshold:g} (beta1=0, beta2={beta2}), so Adam -> +1"),
-        measured=f"C={C:g}: mean x_T = {mean:+.4f} ± {1.96 * se:.4f} (32 runs, T={steps})",
+    return Evidence(
+        x, 1.0,
         values={"C": C, "threshold_C": threshold, "delta": delta, "beta2": beta2,
                 "mean_x": mean, "ci": 1.96 * se,
                 "p": float(reddi.theorem3_probability(C, delta))},
+        predicted=(f"E f = {delta}x (optimum -1); the SymPy bound makes E[g/sqrt(v)] < 0 for "
+                   f"C >= {threshold:g} (beta1=0, beta2={beta2}), so Adam -> +1"),
+        measured=f"C={C:g}: 32 runs, T={steps}",
     )
-
-
-def t3_check(ctx: Context) -> Outcome:
-    return _t3(ctx, large=True)
-
-
-def t3_control(ctx: Context) -> Outcome:
-    return _t3(ctx, large=False)  # C = 1.5: the bound is positive, the sampled majority is +C
 
 
 CLAIMS = (
@@ -153,11 +173,25 @@ CLAIMS = (
                    "(2C-4)/3 (derived by SymPy), while AMSGrad and SGD go to -1 with R_T/T -> 0."),
         source="Reddi, Kale & Kumar 2018, Theorem 1",
         provenance="primary",
-        rule=("pass iff Adam's x_T >= 0.99 and |R_T/T - (2C-4)/3| <= 1% of it, and AMSGrad and "
-              "SGD end at x_T <= -0.9 with R_T/T <= 0.05"),
-        control_description="beta2 = 0.999 instead of 1/(1+C²) (Theorem 1's setting violated)",
-        check=t1_check,
-        control=t1_control,
+        rule=_T1_RULE,
+        scope=("one run each of Adam, AMSGrad and SGD: the last iterate x_T against its limit "
+               "(+1 or -1) and R_T/T against (2C-4)/3 (Adam) or 0"),
+        evaluate=lambda ctx: _t1(ctx, float(reddi.theorem1_beta2(_T1_C))),
+        sensitivity=(
+            rules.assumption(
+                "beta2 = 0.999 instead of 1/(1+C²)", lambda ctx: _t1(ctx, 0.999),
+                target="Theorem 1's condition beta2 = 1/(1+C²) violated", control=True),
+            rules.scale(1.1, name="(2C-4)/3 x 1.1", part="adam_regret",
+                        target="regret constant 10% too large"),
+            rules.scale(0.9, name="(2C-4)/3 x 0.9", part="adam_regret",
+                        target="regret constant 10% too small"),
+            rules.shift(1 / 3, name="(2C-3)/3 instead of (2C-4)/3", part="adam_regret",
+                        target="a constant of the regret limit off by one (2C-4 -> 2C-3)"),
+            rules.replace(-1.0, name="Adam converges to the optimum -1", part="adam_x",
+                          target="no failure: Adam's limit the optimum, not the worst point"),
+            rules.replace(1.0, name="AMSGrad also goes to +1", part="amsgrad_x",
+                          target="AMSGrad's fix ineffective (same limit as Adam)"),
+        ),
         figure=r_t1_figure,
     ),
     Claim(
@@ -168,10 +202,21 @@ CLAIMS = (
                    "negative and Adam goes to +1."),
         source="Reddi, Kale & Kumar 2018, Theorem 2 (conditions recalled, THEORY §3.3)",
         provenance="recalled",
-        rule="pass iff at every tested point the drift is < 0 and Adam's last iterate >= 0.99",
-        control_description="C = 4 instead of the smallest admissible C",
-        check=t2_check,
-        control=t2_control,
+        rule=rules.all_of(drift=rules.every(), limit=rules.every()),
+        scope=("per tested (beta1, beta2): the cyclic drift (predicted < 0) and Adam's last "
+               "iterate (predicted within 0.01 of +1)"),
+        evaluate=lambda ctx: _t2(ctx, use_smallest=True),
+        sensitivity=(
+            rules.assumption(
+                "C = 4 instead of the smallest admissible C",
+                lambda ctx: _t2(ctx, use_smallest=False),
+                target="the recalled admissibility condition on C violated", control=True),
+            rules.replace(lambda _p: _Near(-1.0, 0.01), name="Adam converges to the optimum -1",
+                          part="limit",
+                          target="no failure: Adam's limit the optimum instead of +1"),
+            rules.replace(lambda _p: _Sign(+1), name="cyclic drift > 0", part="drift",
+                          target="sign of the drift flipped"),
+        ),
     ),
     Claim(
         id="R-T3",
@@ -182,9 +227,18 @@ CLAIMS = (
                    "goes to +1."),
         source="Reddi, Kale & Kumar 2018, Theorem 3 (constants recalled)",
         provenance="primary",
-        rule="pass iff the lower 95% bound of the mean final iterate over 32 runs is >= 0.9",
-        control_description="C = 1.5 (below the threshold; the bound is positive there)",
-        check=t3_check,
-        control=t3_control,
+        rule=rules.close_to(0.1, relative=False),
+        scope="final iterate x_T of 32 independent runs at C = 2 x threshold, limit +1",
+        evaluate=lambda ctx: _t3(ctx, large=True),
+        sensitivity=(
+            rules.assumption(
+                "C = 1.5 (below the threshold; the bound is positive there)",
+                lambda ctx: _t3(ctx, large=False),
+                target="the condition C beyond the threshold violated", control=True),
+            rules.replace(-1.0, name="Adam converges to the optimum -1",
+                          target="no failure: the limit is the optimum of E f"),
+            rules.shift(-0.25, name="limit 3/4 (an interior point)",
+                        target="limit off by 1/4"),
+        ),
     ),
 )

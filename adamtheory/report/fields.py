@@ -70,3 +70,13 @@ def seed_sequence(result: dict[str, Any]) -> dict[str, Any]:
 def figure_name(claim_id: str) -> str:
     """File name of a claim's figure under ``DIR/figures``."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", str(claim_id)) + ".png"
+
+
+def power_cell(result: dict[str, Any]) -> str:
+    """``detected/declared`` sensitivity entries, with ``weak`` when a required one was
+    missed; ``"-"`` for a claim without entries (a reported claim)."""
+    entries = result.get("sensitivity") or []
+    if not entries:
+        return "-"
+    cell = f"{sum(bool(e['detected']) for e in entries)}/{len(entries)}"
+    return cell + (" weak" if result.get("weak") else "")

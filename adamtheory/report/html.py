@@ -18,6 +18,8 @@ import json
 from html import escape
 from typing import Any
 
+from .fields import power_cell
+
 __all__ = ["report_html"]
 
 # the verdicts of adamtheory.claims.base.VERDICTS, in the order the summary shows them
@@ -122,11 +124,12 @@ def _summary(payload: dict[str, Any]) -> str:
             f'<tr data-verdict="{_e(r["verdict"])}"><td><a href="#{_anchor(r["id"])}">'
             f'{_e(r["id"])}</a></td><td class="wide">{_e(r["title"])}</td>'
             f'<td>{_e(r["provenance"])}</td><td>{_verdict(r["verdict"])}</td>'
-            f'<td>{fired}</td><td class="num">{float(r["seconds"]):.2f}</td>'
+            f'<td>{fired}</td><td data-power="{_e(power_cell(r))}">{_e(power_cell(r))}</td>'
+            f'<td class="num">{float(r["seconds"]):.2f}</td>'
             f'<td>{"cache" if r.get("cached") else "run"}</td></tr>')
     return (f'<div class="cards">{cards}</div><div class="scroll"><table id="summary">'
             '<thead><tr><th>id</th><th class="wide">title</th><th>tag</th><th>verdict</th>'
-            '<th>control fired</th><th>s</th><th>from</th></tr></thead><tbody>'
+            '<th>control fired</th><th>power</th><th>s</th><th>from</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></div>")
 
 
@@ -135,6 +138,24 @@ def _fired(fired: bool | None) -> str:
     if fired is None:
         return '<span class="meta">n/a</span>'
     return "yes" if fired else "<b>NO</b>"
+
+
+def _sensitivity(r: dict[str, Any]) -> str:
+    """The perturbations of the theory and whether the same rule detected each."""
+    rows = "".join(
+        f'<tr data-detected="{str(bool(e["detected"])).lower()}"><td>{_e(e["perturbation"])}'
+        + (' <span class="meta">(negative control)</span>' if e.get("control") else "")
+        + f'</td><td>{_e(e["target"])}'
+        + ("" if e.get("required", True) else ' <span class="meta">(aspirational)</span>')
+        + f'</td><td>{_e(e["kind"])}</td><td>{_verdict(e["verdict"])}</td>'
+        f'<td>{"yes" if e["detected"] else "<b>no</b>"}</td></tr>'
+        for e in r["sensitivity"])
+    found = sum(bool(e["detected"]) for e in r["sensitivity"])
+    weak = ' <b class="v-fail">weak</b>' if r.get("weak") else ""
+    return (f'{found}/{len(r["sensitivity"])} detected{weak}'
+            '<div class="scroll"><table class="sens">'
+            "<thead><tr><th>perturbation</th><th>target</th><th>kind</th><th>verdict</th>"
+            f"<th>detected</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def _claim(r: dict[str, Any], image: bytes | str | None) -> str:
@@ -164,8 +185,10 @@ def _claim(r: dict[str, Any], image: bytes | str | None) -> str:
     if r.get("intervals"):
         fields.append(("Intervals", '<ul class="iv">' + "".join(
             f"<li>{_e(i)}</li>" for i in r["intervals"]) + "</ul>"))
-    fields += [("Rule", _e(r["rule"])), ("Verdict", verdict), ("Negative control", control),
-               ("Run time", timing), ("Profile", _e(r["profile"])), ("Seed", seed)]
+    fields += [("Rule", _e(r["rule"])), ("Verdict", verdict), ("Negative control", control)]
+    if r.get("sensitivity"):
+        fields.append(("Sensitivity", _sensitivity(r)))
+    fields += [("Run time", timing), ("Profile", _e(r["profile"])), ("Seed", seed)]
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in fields)
     figure = ""
     if isinstance(image, bytes):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .fields import power_cell
+
 __all__ = ["report_markdown"]
 
 # adamtheory.claims.base.VERDICTS (not imported: that would load every claim module)
@@ -35,12 +37,33 @@ def _header(payload: dict[str, Any]) -> list[str]:
              "summary: " + ", ".join(f"{k} {v}" for k, v in payload["summary"].items()), "",
              "| verdict | claims |", "|---|---|"]
     lines += [f"| {v} | {payload['summary'].get(v, 0)} |" for v in _VERDICTS]
-    lines += ["", "| id | provenance | predicted | measured | verdict | control fired | s |",
-              "|---|---|---|---|---|---|---|"]
+    weak = payload.get("weak") or [r["id"] for r in payload["claims"] if r.get("weak")]
+    if weak:
+        lines += ["", f"**{len(weak)} weak** (a declared perturbation of the theory was not "
+                  f"detected): {', '.join(weak)}"]
+    lines += ["", "| id | provenance | predicted | measured | verdict | control fired | power "
+              "| s |", "|---|---|---|---|---|---|---|---|"]
     for r in payload["claims"]:
         lines.append(f"| {r['id']} | {r['provenance']} | {_cell(r['predicted'])} | "
                      f"{_cell(r['measured'])} | **{r['verdict']}** | "
-                     f"{_fired(r['control']['fired'])} | {r['seconds']:.2f} |")
+                     f"{_fired(r['control']['fired'])} | {power_cell(r)} | "
+                     f"{r['seconds']:.2f} |")
+    return lines
+
+
+def _sensitivity(r: dict[str, Any]) -> list[str]:
+    entries = r.get("sensitivity") or []
+    if not entries:
+        return []
+    found = sum(bool(e["detected"]) for e in entries)
+    weak = ", weak" if r.get("weak") else ""
+    lines = ["", f"Sensitivity ({found}/{len(entries)} detected{weak}):", "",
+             "| perturbation | target | kind | verdict | detected |", "|---|---|---|---|---|"]
+    for e in entries:
+        name = _cell(e["perturbation"]) + (" (negative control)" if e.get("control") else "")
+        target = _cell(e["target"]) + ("" if e.get("required", True) else " (aspirational)")
+        lines.append(f"| {name} | {target} | {e['kind']} | {e['verdict']} | "
+                     f"{'yes' if e['detected'] else '**no**'} |")
     return lines
 
 
@@ -77,6 +100,7 @@ def _claim(r: dict[str, Any]) -> list[str]:
               f"- **Run time:** {timing}",
               f"- **Profile:** {r['profile']}",
               f"- **Seed:** {seed}"]
+    lines += _sensitivity(r)
     if r.get("figure"):
         lines += ["", f"![{r['id']}: {_line(r['title'])}]({r['figure']})"]
     elif r.get("figure_error"):

@@ -77,7 +77,9 @@ def theory_used(claim: Any) -> list[str]:
     """
     found: set[str] = set()
     seen: set[Any] = set()
-    stack = [claim.check, claim.control]
+    stack = [claim.check, claim.evaluate,
+             *(getattr(p, "evaluate", None) or getattr(p, "transform", None)
+               for p in getattr(claim, "sensitivity", ()))]
     while stack:
         fn = stack.pop()
         code = getattr(fn, "__code__", None)
@@ -107,7 +109,7 @@ def theory_page_of(module: str, pages: Iterable[str]) -> str | None:
 
 def claim_page(claim: Any, theory_pages: set[str]) -> str:
     d = claim.describe()
-    module = importlib.import_module(claim.check.__module__)
+    module = importlib.import_module((claim.check or claim.evaluate).__module__)
     reported = bool(d.get("reported", False))
     lines = [f"({_claim_label(d['id'])})=", f"# {d['id']}: {md_escape(d['title'])}", ""]
     if reported:
@@ -121,13 +123,24 @@ def claim_page(claim: Any, theory_pages: set[str]) -> str:
                            ("negative_control", "Negative control" if reported
                             else "Negative control (must fail)")):
         lines += [f"**{heading}.** {md_escape(d[field])}", ""]
+    if d.get("sensitivity"):
+        lines += ["**Sensitivity (declared before the run).** Perturbations of the theory, each "
+                  "judged by the same rule against the same measurement (a *prediction* entry) "
+                  "or on a re-run with the assumption violated (an *assumption* entry); a "
+                  "perturbation is detected when its verdict is `fail`, and a required one that "
+                  "is not makes the claim *weak*.", "",
+                  table(["perturbation", "target", "kind", "required"],
+                        [(md_escape(e["perturbation"]) + (" (negative control)"
+                                                          if e["control"] else ""),
+                          md_escape(e["target"]), e["kind"], "yes" if e["required"] else "no")
+                         for e in d["sensitivity"]]), ""]
     lines += [f"**Provenance.** `{d['provenance']}` (see {{ref}}`provenance`).", ""]
     theory = sorted({page for t in theory_used(claim)
                      if (page := theory_page_of(t, theory_pages)) is not None})
     if theory:
         links = ", ".join(f"{{doc}}`/{GENERATED}/theory/{t}`" for t in theory)
         lines += [f"**Theory pages.** {links}.", ""]
-    defined = "The check is" if reported else "Check and control are"
+    defined = "The check is" if reported else "The evaluation and its perturbations are"
     lines += [f"**Code.** {defined} defined in {{py:mod}}`{module.__name__}`.", "",
               "**Run it.**", "", "```bash", f"adamtheory verify --claim {d['id']}",
               f"adamtheory verify --claim {d['id']} --profile full --seed 1", "```", ""]

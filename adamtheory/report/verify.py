@@ -1,0 +1,309 @@
+"""Run claims (the registry's, a plugin's, or a user's own) and write the report.
+
+:func:`verify` is what ``adamtheory verify`` does, as a library call: each claim is run (or
+loaded from the result cache), judged by its rule, its sensitivity entries are judged by the
+same rule, and the results are returned and, with ``out``, written as results.json,
+report.md, report.html and figures/.
+
+Plugins: :func:`load_plugin` imports a module and returns its module-level ``CLAIMS``
+sequence; :func:`entry_point_claims` collects the claims that installed packages expose
+through the entry-point group ``adamtheory.claims`` (each entry point names a module or a
+sequence of claims).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..claims.base import PROFILES, VERDICTS, Claim, ClaimResult, run_claim
+
+__all__ = ["ENTRY_POINT_GROUP", "Verification", "entry_point_claims", "load_plugin",
+           "select_claims", "verify"]
+
+#: The entry-point group through which a package exposes claims to ``adamtheory verify``.
+ENTRY_POINT_GROUP = "adamtheory.claims"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify` returns: the results (JSON form, annotated) and the payload."""
+
+    results: tuple[dict[str, Any], ...]
+    payload: dict[str, Any]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.payload["summary"])
+
+    @property
+    def weak(self) -> tuple[str, ...]:
+        """Ids of the claims with an undetected required perturbation."""
+        return tuple(r["id"] for r in self.results if r.get("weak"))
+
+    def claim_results(self) -> list[ClaimResult]:
+        return [ClaimResult.from_json(r) for r in self.results]
+
+    def exit_status(self, *, strict: bool = False) -> int:
+        """0 when no claim fails or errors (and, with ``strict``, none is weak); else 1."""
+        bad = self.counts["fail"] or self.counts["error"] or (strict and self.weak)
+        return 1 if bad else 0
+
+
+def _check_claims(claims: Iterable[Any], origin: str) -> list[Claim]:
+    out = list(claims)
+    for c in out:
+        if not isinstance(c, Claim):
+            raise TypeError(f"{origin}: every entry must be an adamtheory.Claim; got "
+                            f"{type(c).__name__}")
+    return out
+
+
+def _import(module: str) -> Any:
+    """Import a dotted module path, or a ``.py`` file by its path."""
+    if module.endswith(".py"):
+        path = Path(module)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file {module}")
+        name = f"adamtheory_plugin_{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[name] = mod  # dataclasses and pickling look their module up here
+        try:
+            spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return mod
+    return importlib.import_module(module)
+
+
+def load_plugin(module: str) -> list[Claim]:
+    """The claims of plugin ``module``: an importable module path (``my_pkg.claims``) or a
+    ``.py`` file path, whose module-level ``CLAIMS`` is a sequence of claims."""
+    if not isinstance(module, str) or not module.strip():
+        raise ValueError(f"plugin must be an importable module path or a .py file; got "
+                         f"{module!r}")
+    try:
+        mod = _import(module)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the user's plugin's
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise ValueError(f"plugin {module!r} cannot be imported ({reason})") from None
+    claims = getattr(mod, "CLAIMS", None)
+    if claims is None or isinstance(claims, (str, bytes)) or not isinstance(claims, Sequence):
+        raise ValueError(f"plugin {module!r} has no module-level CLAIMS sequence of "
+                         "adamtheory.Claim")
+    return _check_claims(claims, f"plugin {module!r} CLAIMS")
+
+
+def entry_point_claims() -> list[Claim]:
+    """Claims exposed by installed packages in the entry-point group ``adamtheory.claims``."""
+    from importlib.metadata import entry_points
+
+    out: list[Claim] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # noqa: BLE001
+            raise ValueError(f"entry point {ep.name!r} ({ep.value}) in group "
+                             f"{ENTRY_POINT_GROUP} cannot be loaded ({type(exc).__name__}: "
+                             f"{exc})") from None
+        if inspect.ismodule(obj):
+            out += load_plugin(obj.__name__)
+        else:
+            claims = obj() if callable(obj) else obj
+            out += _check_claims(claims, f"entry point {ep.name!r}")
+    return out
+
+
+def select_claims(ids: Sequence[str] | None = None, *, plugins: Sequence[str] = (),
+                  registry: bool = True, entry_points: bool = True) -> list[Claim]:
+    """The claims ``adamtheory verify`` runs: registry + entry points + plugins, by id.
+
+    Raises ``ValueError`` naming the offending id when an id is unknown or two claims share
+    one.
+    """
+    from ..claims import REGISTRY
+
+    pool = list(REGISTRY) if registry else []
+    if entry_points:
+        pool += entry_point_claims()
+    for module in plugins:
+        pool += load_plugin(module)
+    seen: dict[str, Claim] = {}
+    for c in pool:
+        key = c.id.lower()
+        if key in seen and seen[key] is not c:
+            raise ValueError(f"two claims have the id {c.id!r}; ids must be unique")
+        seen[key] = c
+    if not ids:
+        if not seen:
+            raise ValueError("no claims to run (the registry is off and no plugin was given)")
+        return list(seen.values())
+    chosen, unknown = [], []
+    for i in ids:
+        c = seen.get(str(i).lower())
+        if c is None:
+            unknown.append(str(i))
+        elif c not in chosen:
+            chosen.append(c)
+    if unknown:
+        raise ValueError(f"unknown claim id(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(c.id for c in seen.values())}")
+    return chosen
+
+
+def _module_digest(claim: Claim) -> str:
+    """A digest of the source of the module that defines a claim outside the package."""
+    fn = claim.evaluate or claim.check
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    if module is None or (module.__name__ or "").startswith("adamtheory."):
+        return ""
+    try:
+        return hashlib.sha256(inspect.getsource(module).encode()).hexdigest()[:20]
+    except (OSError, TypeError):
+        return "unhashable"  # e.g. defined in a notebook: never share a cache entry
+
+
+def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", seed: int = 0,
+           backend: str = "auto", out: str | Path | None = None,
+           json_path: str | Path | None = None, cache_dir: str | Path | None = None,
+           force: bool = False, progress: Callable[..., Any] | None = None,
+           on_result: Callable[[dict[str, Any]], None] | None = None) -> Verification:
+    """Run claims, judge them and their sensitivity entries, and write the report.
+
+    Parameters
+    ----------
+    claims : sequence of Claim, optional
+        What to run; default: the registry (and the claims of installed entry points).
+    profile : {"quick", "full"}
+    seed : int
+        Root seed (non-negative); each claim draws its own stream from (seed, claim id).
+    backend : {"auto", "numpy", "cupy"}
+    out : path, optional
+        Directory for results.json, report.md, report.html and figures/.
+    json_path : path, optional
+        Also write the results as one JSON file.
+    cache_dir : path, optional
+        Result cache directory; ``None`` (the default here) runs everything afresh. Claims
+        defined outside importable modules (e.g. in a notebook) are never cached.
+    force : bool
+        Recompute (and refresh the cache).
+    progress : callable, optional
+        ``iterable -> iterable`` wrapper (e.g. a tqdm factory).
+    on_result : callable, optional
+        Called with each result as soon as it is done (the CLI prints its row).
+
+    Returns
+    -------
+    Verification
+    """
+    from ..kernels import environment, resolve_backend
+    from . import ResultCache, annotate, cache_key, render_all, source_digest, write_report
+
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    selected = select_claims() if claims is None else _check_claims(claims, "claims")
+    if not selected:
+        raise ValueError("claims must name at least one claim; got an empty sequence")
+    targets = [Path(json_path)] if json_path is not None else []
+    if out is not None:
+        targets.append(Path(out) / "results.json")
+    for target in targets:  # fail before hours of work, not after
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+    resolved = resolve_backend(backend)
+    from ..kernels.sweeps import _select
+
+    sweep_backend = _select(backend, gpu_kernel=True)
+    env = environment(resolved.name, resolved.device) | {
+        "backend_requested": resolved.requested, "sweep_backend": sweep_backend,
+        **_versions("matplotlib", "tqdm"), "source_digest": source_digest()}
+    backends = {"requested": backend, "array": resolved.name, "device": resolved.device,
+                "sweep": sweep_backend}
+    cache = None if cache_dir is None else ResultCache(Path(cache_dir))
+    wrap = progress or (lambda items, **kw: items)
+    results: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    bar = wrap(selected, desc="claims", unit="claim")
+    for claim in bar:
+        if hasattr(bar, "set_postfix_str"):
+            bar.set_postfix_str(claim.id)
+        extra = _module_digest(claim)
+        usable = cache if extra != "unhashable" else None
+        key = cache_key(claim.describe(), profile=profile, seed=seed, backend=backends,
+                        environment=env, source=env["source_digest"] + extra)
+        data = usable.load(key) if usable is not None and not force else None
+        cached = data is not None
+        if data is None:
+            result = run_claim(claim, profile=profile, seed=seed, backend=backend)
+            data = result.to_json()
+            # a crash is not a result worth keeping: it is retried on the next run
+            if usable is not None and result.verdict != "error":
+                try:
+                    usable.store(key, data)
+                except OSError as exc:
+                    print(f"warning: result cache disabled, cannot write "
+                          f"{exc.filename or usable.directory}: {exc.strerror or exc}",
+                          file=sys.stderr)
+                    cache = usable = None
+        data = annotate(data, cached=cached)
+        results.append(data)
+        if on_result is not None:
+            on_result(data)
+    total = time.perf_counter() - start
+    counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
+    hits = sum(r["cached"] for r in results)
+    payload = {
+        "profile": profile,
+        "seed": seed,
+        "summary": counts,
+        "weak": [r["id"] for r in results if r.get("weak")],
+        "claims": results,
+        "environment": env,
+        "total_seconds": round(total, 3),
+        "created": _now(),
+        "cache": {"enabled": cache_dir is not None,
+                  "directory": None if cache_dir is None else str(cache_dir),
+                  "writable": cache is not None, "forced": bool(force),
+                  "hits": hits, "computed": len(results) - hits},
+    }
+    if out is not None:
+        # drawn from the results' values, so cached results get their figures too
+        images = render_all(results, {c.id: c.figure for c in selected},
+                            lambda items: wrap(items, desc="figures", unit="figure"))
+        write_report(payload, images, Path(out))
+    if json_path is not None:
+        import json
+
+        Path(json_path).write_text(json.dumps(payload, indent=2, ensure_ascii=False),
+                                   encoding="utf-8")
+    return Verification(tuple(results), payload)
+
+
+def _versions(*packages: str) -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for pkg in packages:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
