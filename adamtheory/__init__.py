@@ -2,7 +2,11 @@
 
 Layers (data flows one way): :mod:`adamtheory.theory` (SymPy derivations) and
 :mod:`adamtheory.problems` (gradient oracles) feed :mod:`adamtheory.kernels` (batched array
-code); :mod:`adamtheory.claims` combines them into registered, falsifiable checks.
+code); :mod:`adamtheory.analysis` runs the user workflows on them (own-problem sweeps, O2NC
+plans, regions); :mod:`adamtheory.claims` combines them into registered, falsifiable checks;
+:mod:`adamtheory.plots`, :mod:`adamtheory.report` and :mod:`adamtheory.cli` draw, report and
+drive. ``import adamtheory`` loads neither SymPy nor matplotlib nor scipy.stats: the names
+below that need them are imported on first use.
 """
 
 from . import kernels, problems
@@ -13,7 +17,7 @@ from .problems.user import user_finite_sum, user_function
 
 __version__ = "0.1.0"
 
-# Loaded on first use: the claim machinery imports SymPy and scipy.stats (slow to import).
+# Loaded on first use: the analysis and claim layers import SymPy and scipy.stats (slow).
 _LAZY = {
     "Claim": ("claims.base", "Claim"),
     "Context": ("claims.base", "Context"),
@@ -22,14 +26,37 @@ _LAZY = {
     "rules": ("rules", None),
     "run_claim": ("claims.base", "run_claim"),
     "verify": ("report.verify", "verify"),
-    "sweep_own_problem": ("claims.user_problem", "sweep_own_problem"),
-    "o2nc_plan": ("claims.user_o2nc", "o2nc_plan"),
+    "analysis": ("analysis", None),
+    "build_region": ("analysis.regions", "build_region"),
+    "o2nc_plan": ("analysis.o2nc", "o2nc_plan"),
+    "sweep_own_problem": ("analysis.own_problem", "sweep_own_problem"),
 }
 
-__all__ = ["BetaOMD", "Claim", "ClippedAdamLearner", "Context", "Evidence",
-           "FiniteSumSweepConfig", "OptimizerLearner", "Perturbation", "__version__",
-           "finite_sum_sweep", "kernels", "o2nc_plan", "o2nc_run", "problems", "rules", "run",
-           "run_claim", "sweep_own_problem", "user_finite_sum", "user_function", "verify"]
+__all__ = [
+    "BetaOMD",
+    "Claim",
+    "ClippedAdamLearner",
+    "Context",
+    "Evidence",
+    "FiniteSumSweepConfig",
+    "OptimizerLearner",
+    "Perturbation",
+    "__version__",
+    "analysis",
+    "build_region",
+    "finite_sum_sweep",
+    "kernels",
+    "o2nc_plan",
+    "o2nc_run",
+    "problems",
+    "rules",
+    "run",
+    "run_claim",
+    "sweep_own_problem",
+    "user_finite_sum",
+    "user_function",
+    "verify",
+]
 
 
 def __getattr__(name: str):
@@ -43,4 +70,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_LAZY))

@@ -85,6 +85,7 @@ _BOOT_RESAMPLES = 4999
 
 # ----------------------------------------------------------------------------- validation
 
+
 def _check_level(level: Any, name: str = "level") -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float)):
         raise TypeError(f"{name} must be a number in (0, 1); got {level!r}")
@@ -117,6 +118,7 @@ def _samples(data: Any, name: str = "data") -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- decisions
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -167,8 +169,11 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    if isinstance(value, (tuple, list)) and len(value) <= 8 and all(
-            isinstance(v, (int, float)) for v in value):
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) <= 8
+        and all(isinstance(v, (int, float)) for v in value)
+    ):
         return [_plain(float(v)) for v in value]
     arr = np.asarray(value) if not hasattr(value, "free_symbols") else None
     if arr is None or arr.dtype == object:
@@ -218,8 +223,10 @@ def _inside(lo: float, hi: float, low: float, high: float) -> str:
 
 # ----------------------------------------------------------------------------- intervals
 
-def mean_interval(samples: Any, level: float = 0.95, *, interval: str = "t",
-                  side: str = "two-sided", rng: Any = 0) -> tuple[float, float, float]:
+
+def mean_interval(
+    samples: Any, level: float = 0.95, *, interval: str = "t", side: str = "two-sided", rng: Any = 0
+) -> tuple[float, float, float]:
     r"""Mean of ``samples`` and its confidence interval.
 
     ``interval="t"``: :math:`\bar x \pm t_{n-1,q}\, s/\sqrt n` (exact for Gaussian data);
@@ -247,9 +254,16 @@ def mean_interval(samples: Any, level: float = 0.95, *, interval: str = "t",
         lo, hi = mean - half, mean + half
     else:
         alternative = {"two-sided": "two-sided", "upper": "less", "lower": "greater"}[side]
-        res = stats.bootstrap((x,), np.mean, confidence_level=level, method="BCa",
-                              alternative=alternative, n_resamples=_BOOT_RESAMPLES,
-                              vectorized=True, rng=np.random.default_rng(rng))
+        res = stats.bootstrap(
+            (x,),
+            np.mean,
+            confidence_level=level,
+            method="BCa",
+            alternative=alternative,
+            n_resamples=_BOOT_RESAMPLES,
+            vectorized=True,
+            rng=np.random.default_rng(rng),
+        )
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
     if side == "upper":
         lo = -math.inf
@@ -266,8 +280,9 @@ def _ols_slope(lx: np.ndarray, ly: np.ndarray, axis: int = -1) -> np.ndarray:
         return ((lx - mx) * (ly - my)).sum(axis=axis) / sxx
 
 
-def slope_interval(x: Any, y: Any, level: float = 0.95, *, interval: str = "t",
-                   log: bool = True, rng: Any = 0) -> tuple[float, float, float]:
+def slope_interval(
+    x: Any, y: Any, level: float = 0.95, *, interval: str = "t", log: bool = True, rng: Any = 0
+) -> tuple[float, float, float]:
     r"""Least-squares slope of ``log y`` on ``log x`` (or of y on x) with a two-sided interval.
 
     ``y`` may be 1-D (one value per x) or 2-D ``(len(x), replicates)``: replicates are pooled
@@ -288,8 +303,9 @@ def slope_interval(x: Any, y: Any, level: float = 0.95, *, interval: str = "t",
     ys = np.asarray(y, dtype=np.float64)
     if ys.ndim == 2:
         if ys.shape[0] != xs.size:
-            raise ValueError(f"y must have shape (len(x), replicates); got {ys.shape} for "
-                             f"{xs.size} x values")
+            raise ValueError(
+                f"y must have shape (len(x), replicates); got {ys.shape} for {xs.size} x values"
+            )
         xs = np.repeat(xs, ys.shape[1])
         ys = ys.ravel()
     elif ys.shape != xs.shape:
@@ -309,14 +325,22 @@ def slope_interval(x: Any, y: Any, level: float = 0.95, *, interval: str = "t",
     if interval == "t":
         half = float(stats.t.ppf((1 + level) / 2, xs.size - 2) * fit.stderr)
         return slope, slope - half, slope + half
-    res = stats.bootstrap((xs, ys), lambda a, b, axis=-1: _ols_slope(a, b, axis),
-                          paired=True, vectorized=True, method="BCa", confidence_level=level,
-                          n_resamples=_BOOT_RESAMPLES, rng=np.random.default_rng(rng))
+    res = stats.bootstrap(
+        (xs, ys),
+        lambda a, b, axis=-1: _ols_slope(a, b, axis),
+        paired=True,
+        vectorized=True,
+        method="BCa",
+        confidence_level=level,
+        n_resamples=_BOOT_RESAMPLES,
+        rng=np.random.default_rng(rng),
+    )
     return slope, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def ratio_interval(numerator: Any, denominator: Any, level: float = 0.95, *,
-                   paired: bool = True, rng: Any = 0) -> tuple[float, float, float]:
+def ratio_interval(
+    numerator: Any, denominator: Any, level: float = 0.95, *, paired: bool = True, rng: Any = 0
+) -> tuple[float, float, float]:
     """Ratio of means ``mean(numerator) / mean(denominator)`` with a BCa bootstrap interval.
 
     ``paired=True`` resamples (numerator, denominator) pairs together (common random numbers);
@@ -332,16 +356,24 @@ def ratio_interval(numerator: Any, denominator: Any, level: float = 0.95, *,
     if paired and a.size != b.size:
         raise ValueError(f"paired samples must have the same size; got {a.size} and {b.size}")
     if np.any(b <= 0) or np.any(a < 0) or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("a ratio of means needs finite samples, numerator >= 0 and "
-                         "denominator > 0")
+        raise ValueError(
+            "a ratio of means needs finite samples, numerator >= 0 and denominator > 0"
+        )
     estimate = float(a.mean() / b.mean())
     if min(a.size, b.size) < 2:
         return estimate, 0.0, math.inf
     if float(np.ptp(a)) == 0.0 and float(np.ptp(b)) == 0.0:
         return estimate, estimate, estimate
-    res = stats.bootstrap((a, b), lambda u, v, axis=-1: u.mean(axis=axis) / v.mean(axis=axis),
-                          paired=paired, vectorized=True, method="BCa", confidence_level=level,
-                          n_resamples=_BOOT_RESAMPLES, rng=np.random.default_rng(rng))
+    res = stats.bootstrap(
+        (a, b),
+        lambda u, v, axis=-1: u.mean(axis=axis) / v.mean(axis=axis),
+        paired=paired,
+        vectorized=True,
+        method="BCa",
+        confidence_level=level,
+        n_resamples=_BOOT_RESAMPLES,
+        rng=np.random.default_rng(rng),
+    )
     return estimate, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -360,12 +392,15 @@ def relative_error(measured: Any, reference: Any, floor: float = 1e-300) -> floa
 
 # ----------------------------------------------------------------------------- the rules
 
+
 def _leaves(data: Any, prediction: Any) -> list[tuple[str, Any, Any]]:
     if isinstance(prediction, Mapping):
         if not isinstance(data, Mapping) or set(data) != set(prediction):
-            raise ValueError("data and prediction must be dicts with the same keys; got "
-                             f"{sorted(map(str, data)) if isinstance(data, Mapping) else data!r}"
-                             f" and {sorted(map(str, prediction))}")
+            raise ValueError(
+                "data and prediction must be dicts with the same keys; got "
+                f"{sorted(map(str, data)) if isinstance(data, Mapping) else data!r}"
+                f" and {sorted(map(str, prediction))}"
+            )
         return [(str(k), data[k], prediction[k]) for k in prediction]
     return [("", data, prediction)]
 
@@ -388,8 +423,11 @@ class Identity(Rule):
             raise ValueError(f"scale must be 'relative' or 'absolute'; got {self.scale!r}")
 
     def describe(self) -> str:
-        what = "max |measured - predicted| / max |predicted|" if self.scale == "relative" \
+        what = (
+            "max |measured - predicted| / max |predicted|"
+            if self.scale == "relative"
             else "max |measured - predicted|"
+        )
         return f"pass iff {what} <= {self.tolerance:g}, else fail"
 
     def decide(self, data: Any, prediction: Any) -> Decision:
@@ -408,9 +446,13 @@ class Identity(Rule):
         verdict = "pass" if worst <= self.tolerance else "fail"
         at = f" ({where})" if where else ""
         kind = "rel. " if self.scale == "relative" else ""
-        return Decision(verdict, f"max {kind}error {worst:.2e}{at} vs tolerance "
-                        f"{self.tolerance:g}", estimate=worst, threshold=self.tolerance,
-                        numbers={"error": worst, "worst": where, "tolerance": self.tolerance})
+        return Decision(
+            verdict,
+            f"max {kind}error {worst:.2e}{at} vs tolerance {self.tolerance:g}",
+            estimate=worst,
+            threshold=self.tolerance,
+            numbers={"error": worst, "worst": where, "tolerance": self.tolerance},
+        )
 
 
 @dataclass(frozen=True)
@@ -428,20 +470,29 @@ class Exact(Rule):
         import sympy as sp
 
         leaves = _leaves(data, prediction)
-        bad = [k or "expression" for k, d, p in leaves
-               if sp.simplify(sp.sympify(d) - sp.sympify(p)) != 0]
+        bad = [
+            k or "expression"
+            for k, d, p in leaves
+            if sp.simplify(sp.sympify(d) - sp.sympify(p)) != 0
+        ]
         n = len(leaves)
         summary = f"{n - len(bad)}/{n} exact" + (f"; not exact: {', '.join(bad)}" if bad else "")
-        return Decision("fail" if bad else "pass", summary, estimate=float(n - len(bad)),
-                        numbers={"exact": n - len(bad), "total": n, "not_exact": bad})
+        return Decision(
+            "fail" if bad else "pass",
+            summary,
+            estimate=float(n - len(bad)),
+            numbers={"exact": n - len(bad), "total": n, "not_exact": bad},
+        )
 
 
 def _bound_samples(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
     if isinstance(data, Mapping):
         unknown = set(data) - {"samples", "lower"}
         if unknown or "samples" not in data:
-            raise ValueError("bound data must be samples, or a dict with 'samples' and "
-                             f"optionally 'lower'; got keys {sorted(data)}")
+            raise ValueError(
+                "bound data must be samples, or a dict with 'samples' and "
+                f"optionally 'lower'; got keys {sorted(data)}"
+            )
         lower = data.get("lower")
         return _samples(data["samples"]), None if lower is None else _samples(lower, "lower")
     return _samples(data), None
@@ -477,18 +528,19 @@ class UpperBound(_MeanRule):
 
     def describe(self) -> str:
         pct, how = self._words()
-        return (f"pass iff the one-sided {pct} {how} upper confidence bound of the mean is <= "
-                f"the bound; fail iff the one-sided {pct} lower confidence bound of the mean "
-                "of the certified lower estimates (else of the samples) is > the bound; "
-                "otherwise inconclusive")
+        return (
+            f"pass iff the one-sided {pct} {how} upper confidence bound of the mean is <= "
+            f"the bound; fail iff the one-sided {pct} lower confidence bound of the mean "
+            "of the certified lower estimates (else of the samples) is > the bound; "
+            "otherwise inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         bound = float(prediction)
         samples, lower = _bound_samples(data)
         mean, _, hi = mean_interval(samples, self.level, interval=self.interval, side="upper")
         low_source = samples if lower is None else lower
-        lmean, lo, _ = mean_interval(low_source, self.level, interval=self.interval,
-                                     side="lower")
+        lmean, lo, _ = mean_interval(low_source, self.level, interval=self.interval, side="lower")
         finite = bool(np.all(np.isfinite(samples)))
         if not finite:
             verdict = "fail"
@@ -501,11 +553,22 @@ class UpperBound(_MeanRule):
         extra = "" if lower is None else f"; certified lower mean {_fmt(lmean)} (>= {_fmt(lo)})"
         note = "" if finite else " (non-finite samples)"
         return Decision(
-            verdict, f"mean {_fmt(mean)} (upper {_fmt(hi)}){extra} vs bound {_fmt(bound)}{note}",
-            estimate=mean, interval=(lo, hi), threshold=bound,
-            numbers={"mean": mean, "upper": hi, "lower": lo, "lower_mean": lmean,
-                     "bound": bound, "n": int(samples.size), "level": self.level,
-                     "tightness": mean / bound if bound > 0 else math.nan})
+            verdict,
+            f"mean {_fmt(mean)} (upper {_fmt(hi)}){extra} vs bound {_fmt(bound)}{note}",
+            estimate=mean,
+            interval=(lo, hi),
+            threshold=bound,
+            numbers={
+                "mean": mean,
+                "upper": hi,
+                "lower": lo,
+                "lower_mean": lmean,
+                "bound": bound,
+                "n": int(samples.size),
+                "level": self.level,
+                "tightness": mean / bound if bound > 0 else math.nan,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -518,9 +581,11 @@ class LowerBound(_MeanRule):
 
     def describe(self) -> str:
         pct, how = self._words()
-        return (f"pass iff the one-sided {pct} {how} lower confidence bound of the mean is >= "
-                f"the bound; fail iff the one-sided {pct} upper confidence bound is < the bound;"
-                " otherwise inconclusive")
+        return (
+            f"pass iff the one-sided {pct} {how} lower confidence bound of the mean is >= "
+            f"the bound; fail iff the one-sided {pct} upper confidence bound is < the bound;"
+            " otherwise inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         bound = float(prediction)
@@ -535,10 +600,21 @@ class LowerBound(_MeanRule):
             verdict = "fail"
         else:
             verdict = "inconclusive"
-        return Decision(verdict, f"mean {_fmt(mean)} (lower {_fmt(lo)}) vs bound {_fmt(bound)}",
-                        estimate=mean, interval=(lo, hi), threshold=bound,
-                        numbers={"mean": mean, "lower": lo, "upper": hi, "bound": bound,
-                                 "n": int(samples.size), "level": self.level})
+        return Decision(
+            verdict,
+            f"mean {_fmt(mean)} (lower {_fmt(lo)}) vs bound {_fmt(bound)}",
+            estimate=mean,
+            interval=(lo, hi),
+            threshold=bound,
+            numbers={
+                "mean": mean,
+                "lower": lo,
+                "upper": hi,
+                "bound": bound,
+                "n": int(samples.size),
+                "level": self.level,
+            },
+        )
 
 
 _SLOPE_BOUNDS = ("lower", "upper", "two-sided")
@@ -569,8 +645,10 @@ class Slope(Rule):
         _check_level(self.level)
         _check_interval(self.interval)
         if self.bound == "two-sided" and self.tolerance == 0:
-            raise ValueError("a two-sided slope rule needs tolerance > 0 (an interval can never"
-                             " lie inside a single point)")
+            raise ValueError(
+                "a two-sided slope rule needs tolerance > 0 (an interval can never"
+                " lie inside a single point)"
+            )
 
     def predicted_set(self, exponent: float) -> tuple[float, float]:
         low = exponent - self.tolerance if self.bound != "upper" else -math.inf
@@ -583,26 +661,42 @@ class Slope(Rule):
         what = "log-log slope" if self.log else "slope"
         tol = f" - {self.tolerance:g}" if self.tolerance else ""
         tol_hi = f" + {self.tolerance:g}" if self.tolerance else ""
-        target = {"lower": f">= p{tol}", "upper": f"<= p{tol_hi}",
-                  "two-sided": f"within p ± {self.tolerance:g}"}[self.bound]
-        return (f"fit the least-squares {what} with a two-sided {pct} {how} interval; pass iff "
-                f"the interval lies {target} (p the predicted exponent), fail iff it lies "
-                "entirely outside, otherwise inconclusive")
+        target = {
+            "lower": f">= p{tol}",
+            "upper": f"<= p{tol_hi}",
+            "two-sided": f"within p ± {self.tolerance:g}",
+        }[self.bound]
+        return (
+            f"fit the least-squares {what} with a two-sided {pct} {how} interval; pass iff "
+            f"the interval lies {target} (p the predicted exponent), fail iff it lies "
+            "entirely outside, otherwise inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         if not isinstance(data, Mapping) or set(data) != {"x", "y"}:
             raise ValueError("slope data must be a dict with keys 'x' and 'y'")
         exponent = float(prediction)
-        s, lo, hi = slope_interval(data["x"], data["y"], self.level, interval=self.interval,
-                                   log=self.log)
+        s, lo, hi = slope_interval(
+            data["x"], data["y"], self.level, interval=self.interval, log=self.log
+        )
         low, high = self.predicted_set(exponent)
         verdict = _inside(lo, hi, low, high)
-        return Decision(verdict, f"slope {s:.3f} {_span(lo, hi)} vs predicted "
-                        f"{_span(low, high)}", estimate=s, interval=(lo, hi),
-                        threshold=exponent,
-                        numbers={"slope": s, "low": lo, "high": hi, "exponent": exponent,
-                                 "predicted_low": low, "predicted_high": high,
-                                 "level": self.level})
+        return Decision(
+            verdict,
+            f"slope {s:.3f} {_span(lo, hi)} vs predicted {_span(low, high)}",
+            estimate=s,
+            interval=(lo, hi),
+            threshold=exponent,
+            numbers={
+                "slope": s,
+                "low": lo,
+                "high": hi,
+                "exponent": exponent,
+                "predicted_low": low,
+                "predicted_high": high,
+                "level": self.level,
+            },
+        )
 
 
 def _cp_interval(k: int, n: int, level: float) -> tuple[float, float]:
@@ -625,9 +719,11 @@ class Proportion(Rule):
         _check_level(self.level)
 
     def describe(self) -> str:
-        return (f"pass iff the lower end of the {100 * self.level:g}% Clopper-Pearson interval of "
-                "the success fraction is >= the predicted fraction; fail iff its upper end is "
-                "below it; otherwise inconclusive")
+        return (
+            f"pass iff the lower end of the {100 * self.level:g}% Clopper-Pearson interval of "
+            "the success fraction is >= the predicted fraction; fail iff its upper end is "
+            "below it; otherwise inconclusive"
+        )
 
     def _judge(self, hits: np.ndarray, p0: float, label: str) -> Decision:
         if not 0.0 <= p0 <= 1.0:
@@ -637,10 +733,21 @@ class Proportion(Rule):
             raise ValueError("a proportion needs at least one trial; got none")
         lo, hi = _cp_interval(k, n, self.level)
         verdict = "pass" if lo >= p0 else ("fail" if hi < p0 else "inconclusive")
-        return Decision(verdict, f"{label} {k}/{n} = {k / n:.4f} {_span(lo, hi, 4)} vs "
-                        f">= {p0:g}", estimate=k / n, interval=(lo, hi), threshold=p0,
-                        numbers={"successes": k, "trials": n, "low": lo, "high": hi,
-                                 "at_least": p0, "level": self.level})
+        return Decision(
+            verdict,
+            f"{label} {k}/{n} = {k / n:.4f} {_span(lo, hi, 4)} vs >= {p0:g}",
+            estimate=k / n,
+            interval=(lo, hi),
+            threshold=p0,
+            numbers={
+                "successes": k,
+                "trials": n,
+                "low": lo,
+                "high": hi,
+                "at_least": p0,
+                "level": self.level,
+            },
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         hits = np.asarray(data).ravel().astype(bool)
@@ -665,10 +772,12 @@ class RegionAgreement(Proportion):
             raise ValueError(f"at_least must be in (0, 1]; got {self.at_least!r}")
 
     def describe(self) -> str:
-        return (f"on the decided points, pass iff the lower end of the {100 * self.level:g}% "
-                f"Clopper-Pearson interval of the agreement between measured and predicted "
-                f"labels is >= {self.at_least:g}; fail iff its upper end is below; otherwise "
-                "inconclusive")
+        return (
+            f"on the decided points, pass iff the lower end of the {100 * self.level:g}% "
+            f"Clopper-Pearson interval of the agreement between measured and predicted "
+            f"labels is >= {self.at_least:g}; fail iff its upper end is below; otherwise "
+            "inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         if not isinstance(data, Mapping) or "measured" not in data:
@@ -676,8 +785,10 @@ class RegionAgreement(Proportion):
         measured = np.asarray(data["measured"])
         predicted = np.asarray(prediction)
         if measured.shape != predicted.shape:
-            raise ValueError(f"measured and predicted labels differ in shape: {measured.shape} "
-                             f"vs {predicted.shape}")
+            raise ValueError(
+                f"measured and predicted labels differ in shape: {measured.shape} "
+                f"vs {predicted.shape}"
+            )
         decided = np.asarray(data.get("decided", np.ones(measured.shape, bool)), bool)
         agree = (measured == predicted)[decided]
         return self._judge(agree, float(self.at_least), "agreement")
@@ -701,12 +812,13 @@ class Every(Rule):
             raise ValueError("every() needs at least one point; got none")
         holds = [bool(v) if prediction is None else bool(prediction(v)) for v in values]
         bad = [str(k) for k, h in zip(keys, holds, strict=True) if not h]
-        return Decision("fail" if bad else "pass",
-                        f"{len(holds) - len(bad)}/{len(holds)} points hold"
-                        + (f"; exceptions: {', '.join(bad[:5])}" if bad else ""),
-                        estimate=float(len(holds) - len(bad)),
-                        numbers={"holds": len(holds) - len(bad), "points": len(holds),
-                                 "exceptions": bad[:20]})
+        return Decision(
+            "fail" if bad else "pass",
+            f"{len(holds) - len(bad)}/{len(holds)} points hold"
+            + (f"; exceptions: {', '.join(bad[:5])}" if bad else ""),
+            estimate=float(len(holds) - len(bad)),
+            numbers={"holds": len(holds) - len(bad), "points": len(holds), "exceptions": bad[:20]},
+        )
 
 
 @dataclass(frozen=True)
@@ -731,9 +843,11 @@ class CloseTo(Rule):
 
     def describe(self) -> str:
         band = f"p ± {self.tolerance:g}" + ("·|p|" if self.relative else "")
-        return (f"a single value: pass iff it lies in {band} (p predicted), else fail; samples: "
-                f"pass iff the two-sided {100 * self.level:g}% interval of their mean lies in "
-                f"{band}, fail iff it is disjoint from it, otherwise inconclusive")
+        return (
+            f"a single value: pass iff it lies in {band} (p predicted), else fail; samples: "
+            f"pass iff the two-sided {100 * self.level:g}% interval of their mean lies in "
+            f"{band}, fail iff it is disjoint from it, otherwise inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         p = float(prediction)
@@ -743,16 +857,31 @@ class CloseTo(Rule):
         if x.size == 1:
             v = float(x[0])
             verdict = "pass" if low <= v <= high else "fail"
-            return Decision(verdict, f"{_fmt(v, 5)} vs predicted {_span(low, high, 5)}",
-                            estimate=v, threshold=p,
-                            numbers={"value": v, "predicted": p, "low": low, "high": high})
+            return Decision(
+                verdict,
+                f"{_fmt(v, 5)} vs predicted {_span(low, high, 5)}",
+                estimate=v,
+                threshold=p,
+                numbers={"value": v, "predicted": p, "low": low, "high": high},
+            )
         mean, lo, hi = mean_interval(x, self.level, interval=self.interval)
         verdict = _inside(lo, hi, low, high) if np.all(np.isfinite(x)) else "fail"
-        return Decision(verdict, f"mean {_fmt(mean, 5)} {_span(lo, hi, 5)} vs predicted "
-                        f"{_span(low, high, 5)}", estimate=mean, interval=(lo, hi),
-                        threshold=p, numbers={"mean": mean, "ci_low": lo, "ci_high": hi,
-                                              "predicted": p, "low": low, "high": high,
-                                              "n": int(x.size)})
+        return Decision(
+            verdict,
+            f"mean {_fmt(mean, 5)} {_span(lo, hi, 5)} vs predicted {_span(low, high, 5)}",
+            estimate=mean,
+            interval=(lo, hi),
+            threshold=p,
+            numbers={
+                "mean": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "predicted": p,
+                "low": low,
+                "high": high,
+                "n": int(x.size),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -776,9 +905,11 @@ class Ratio(Rule):
 
     def describe(self) -> str:
         pair = "paired " if self.paired else ""
-        return (f"ratio of means with a {pair}{100 * self.level:g}% BCa bootstrap interval; "
-                f"pass iff the interval lies within a factor {self.within:g} of the predicted "
-                "ratio, fail iff it lies entirely outside, otherwise inconclusive")
+        return (
+            f"ratio of means with a {pair}{100 * self.level:g}% BCa bootstrap interval; "
+            f"pass iff the interval lies within a factor {self.within:g} of the predicted "
+            "ratio, fail iff it lies entirely outside, otherwise inconclusive"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         if not isinstance(data, Mapping) or set(data) != {"numerator", "denominator"}:
@@ -787,14 +918,25 @@ class Ratio(Rule):
             low, high = (float(v) for v in prediction)
         else:
             low, high = float(prediction) / self.within, float(prediction) * self.within
-        r, lo, hi = ratio_interval(data["numerator"], data["denominator"], self.level,
-                                   paired=self.paired)
+        r, lo, hi = ratio_interval(
+            data["numerator"], data["denominator"], self.level, paired=self.paired
+        )
         verdict = _inside(lo, hi, low, high)
-        return Decision(verdict, f"ratio {_fmt(r)} {_span(lo, hi)} vs predicted "
-                        f"{_span(low, high)}", estimate=r, interval=(lo, hi),
-                        threshold=_plain(prediction),
-                        numbers={"ratio": r, "low": lo, "high": high, "predicted_low": low,
-                                 "predicted_high": high, "level": self.level})
+        return Decision(
+            verdict,
+            f"ratio {_fmt(r)} {_span(lo, hi)} vs predicted {_span(low, high)}",
+            estimate=r,
+            interval=(lo, hi),
+            threshold=_plain(prediction),
+            numbers={
+                "ratio": r,
+                "low": lo,
+                "high": hi,
+                "predicted_low": low,
+                "predicted_high": high,
+                "level": self.level,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -821,12 +963,16 @@ class Monotone(Rule):
             raise ValueError(f"the predicted direction must be +1 or -1; got {prediction!r}")
         steps = np.diff(v) * direction
         ok = bool(np.all(steps > 0) if self.strict else np.all(steps >= 0)) and bool(
-            np.all(np.isfinite(v)))
+            np.all(np.isfinite(v))
+        )
         word = "increasing" if direction > 0 else "decreasing"
-        return Decision("pass" if ok else "fail",
-                        f"{', '.join(_fmt(x) for x in v)} vs predicted {word}",
-                        estimate=float(steps.min()), threshold=direction,
-                        numbers={"values": v.tolist(), "direction": direction})
+        return Decision(
+            "pass" if ok else "fail",
+            f"{', '.join(_fmt(x) for x in v)} vs predicted {word}",
+            estimate=float(steps.min()),
+            threshold=direction,
+            numbers={"values": v.tolist(), "direction": direction},
+        )
 
 
 @dataclass(frozen=True)
@@ -850,8 +996,11 @@ class AllOf(Rule):
             raise ValueError(f"at_least must be in [1, {len(self.parts)}]; got {self.at_least}")
 
     def describe(self) -> str:
-        need = "every part passes" if self.at_least is None else \
-            f"at least {self.at_least} of the {len(self.parts)} parts pass"
+        need = (
+            "every part passes"
+            if self.at_least is None
+            else f"at least {self.at_least} of the {len(self.parts)} parts pass"
+        )
         distinct = {r.describe() for r in self.parts.values()}
         if len(distinct) == 1:
             inner = f"each part: {distinct.pop()}"
@@ -860,13 +1009,18 @@ class AllOf(Rule):
         return f"{inner}. The claim fails iff any part fails and passes iff {need}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": "AllOf", "at_least": self.at_least,
-                "parts": {k: r.to_json() for k, r in self.parts.items()}}
+        return {
+            "rule": "AllOf",
+            "at_least": self.at_least,
+            "parts": {k: r.to_json() for k, r in self.parts.items()},
+        }
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         if not isinstance(data, Mapping) or set(data) != set(self.parts):
-            raise ValueError(f"all_of data must be a dict with keys {sorted(self.parts)}; got "
-                             f"{sorted(data) if isinstance(data, Mapping) else type(data)}")
+            raise ValueError(
+                f"all_of data must be a dict with keys {sorted(self.parts)}; got "
+                f"{sorted(data) if isinstance(data, Mapping) else type(data)}"
+            )
         pred = prediction if isinstance(prediction, Mapping) else {}
         decisions = {k: rule.decide(data[k], pred.get(k)) for k, rule in self.parts.items()}
         verdicts = [d.verdict for d in decisions.values()]
@@ -878,9 +1032,16 @@ class AllOf(Rule):
         else:
             verdict = "inconclusive"
         summary = "; ".join(f"{k}: {d.summary} ({d.verdict})" for k, d in decisions.items())
-        return Decision(verdict, summary, parts=decisions,
-                        numbers={"passed": verdicts.count("pass"), "failed":
-                                 verdicts.count("fail"), "parts": len(verdicts)})
+        return Decision(
+            verdict,
+            summary,
+            parts=decisions,
+            numbers={
+                "passed": verdicts.count("pass"),
+                "failed": verdicts.count("fail"),
+                "parts": len(verdicts),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -903,21 +1064,33 @@ class EachOf(Rule):
             raise ValueError(f"at_least must be >= 1; got {self.at_least}")
 
     def describe(self) -> str:
-        need = f"every {self.label} passes" if self.at_least is None else \
-            f"at least {self.at_least} {self.label}s pass"
-        return (f"each {self.label}: {self.part.describe()}. The claim fails iff any "
-                f"{self.label} fails and passes iff {need}")
+        need = (
+            f"every {self.label} passes"
+            if self.at_least is None
+            else f"at least {self.at_least} {self.label}s pass"
+        )
+        return (
+            f"each {self.label}: {self.part.describe()}. The claim fails iff any "
+            f"{self.label} fails and passes iff {need}"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": "EachOf", "at_least": self.at_least, "label": self.label,
-                "part": self.part.to_json()}
+        return {
+            "rule": "EachOf",
+            "at_least": self.at_least,
+            "label": self.label,
+            "part": self.part.to_json(),
+        }
 
     def decide(self, data: Any, prediction: Any) -> Decision:
         if not isinstance(data, Mapping) or not data:
             raise ValueError(f"each_of data must be a non-empty dict by {self.label}")
         if self.at_least is not None and self.at_least > len(data):
-            return Decision("inconclusive", f"{len(data)} {self.label}s, fewer than the "
-                            f"{self.at_least} that must pass", numbers={"parts": len(data)})
+            return Decision(
+                "inconclusive",
+                f"{len(data)} {self.label}s, fewer than the {self.at_least} that must pass",
+                numbers={"parts": len(data)},
+            )
         return AllOf({k: self.part for k in data}, self.at_least).decide(data, prediction)
 
 
@@ -933,25 +1106,34 @@ class Covers(Rule):
     """
 
     def describe(self) -> str:
-        return ("pass iff every predicted value lies in its measured confidence interval "
-                "(|estimate - predicted| / half-width <= 1), else fail")
+        return (
+            "pass iff every predicted value lies in its measured confidence interval "
+            "(|estimate - predicted| / half-width <= 1), else fail"
+        )
 
     def decide(self, data: Any, prediction: Any) -> Decision:
-        if not isinstance(data, Mapping) or not isinstance(prediction, Mapping) or \
-                set(data) != set(prediction):
+        if (
+            not isinstance(data, Mapping)
+            or not isinstance(prediction, Mapping)
+            or set(data) != set(prediction)
+        ):
             raise ValueError("covers needs data and prediction dicts with the same cases")
         over: dict[str, float] = {}
         for case, (estimate, half_width) in data.items():
             err = abs(float(estimate) - float(prediction[case])) / max(float(half_width), 1e-300)
             over[str(case)] = err if math.isfinite(err) else math.inf
         worst = max(over, key=over.__getitem__)
-        return Decision("pass" if over[worst] <= 1.0 else "fail",
-                        f"max |estimate - predicted| / half-width {over[worst]:.2f} ({worst}) vs 1",
-                        estimate=over[worst], threshold=1.0,
-                        numbers={"error_over_ci": over, "worst": worst})
+        return Decision(
+            "pass" if over[worst] <= 1.0 else "fail",
+            f"max |estimate - predicted| / half-width {over[worst]:.2f} ({worst}) vs 1",
+            estimate=over[worst],
+            threshold=1.0,
+            numbers={"error_over_ci": over, "worst": worst},
+        )
 
 
 # ----------------------------------------------------------------------------- constructors
+
 
 def identity(tolerance: float = 1e-12, *, scale: str = "relative") -> Identity:
     """See :class:`Identity`."""
@@ -973,8 +1155,14 @@ def lower_bound(level: float = 0.95, *, interval: str = "t") -> LowerBound:
     return LowerBound(level, interval)
 
 
-def slope(bound: str = "two-sided", *, tolerance: float = 0.0, level: float = 0.95,
-          interval: str = "t", log: bool = True) -> Slope:
+def slope(
+    bound: str = "two-sided",
+    *,
+    tolerance: float = 0.0,
+    level: float = 0.95,
+    interval: str = "t",
+    log: bool = True,
+) -> Slope:
     """See :class:`Slope`."""
     return Slope(bound, tolerance, level, interval, log)
 
@@ -994,8 +1182,9 @@ def every() -> Every:
     return Every()
 
 
-def close_to(tolerance: float = 0.01, *, relative: bool = True, level: float = 0.95,
-             interval: str = "t") -> CloseTo:
+def close_to(
+    tolerance: float = 0.01, *, relative: bool = True, level: float = 0.95, interval: str = "t"
+) -> CloseTo:
     """See :class:`CloseTo`."""
     return CloseTo(tolerance, relative, level, interval)
 
@@ -1020,14 +1209,16 @@ def monotone(*, strict: bool = True) -> Monotone:
     return Monotone(strict)
 
 
-def all_of(parts: Mapping[str, Rule] | None = None, *, at_least: int | None = None,
-           **named: Rule) -> AllOf:
+def all_of(
+    parts: Mapping[str, Rule] | None = None, *, at_least: int | None = None, **named: Rule
+) -> AllOf:
     """See :class:`AllOf`; parts as a dict or as keyword arguments."""
     merged = dict(parts or {}) | named
     return AllOf(merged, at_least)
 
 
 # ----------------------------------------------------------------------------- perturbations
+
 
 @dataclass(frozen=True)
 class Perturbation:
@@ -1058,11 +1249,15 @@ class Perturbation:
         for attr in ("name", "target"):
             value = getattr(self, attr)
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"a sensitivity entry needs a non-empty {attr}; got {value!r}"
-                                 + (f" (entry {self.name!r})" if attr == "target" else ""))
+                raise ValueError(
+                    f"a sensitivity entry needs a non-empty {attr}; got {value!r}"
+                    + (f" (entry {self.name!r})" if attr == "target" else "")
+                )
         if (self.transform is None) == (self.evaluate is None):
-            raise ValueError(f"sensitivity entry {self.name!r}: give exactly one of transform "
-                             "(perturb the prediction) and evaluate (re-run the measurement)")
+            raise ValueError(
+                f"sensitivity entry {self.name!r}: give exactly one of transform "
+                "(perturb the prediction) and evaluate (re-run the measurement)"
+            )
         for attr in ("transform", "evaluate"):
             value = getattr(self, attr)
             if value is not None and not callable(value):
@@ -1073,8 +1268,13 @@ class Perturbation:
         return "prediction" if self.transform is not None else "assumption"
 
     def describe(self) -> dict[str, Any]:
-        return {"perturbation": self.name, "target": self.target, "kind": self.kind,
-                "required": self.required, "control": self.control}
+        return {
+            "perturbation": self.name,
+            "target": self.target,
+            "kind": self.kind,
+            "required": self.required,
+            "control": self.control,
+        }
 
 
 def _map_leaves(value: Any, fn: Callable[[Any], Any], part: Any) -> Any:
@@ -1085,8 +1285,7 @@ def _map_leaves(value: Any, fn: Callable[[Any], Any], part: Any) -> Any:
         head, rest = path[0], path[1:]
         if not isinstance(value, Mapping) or head not in value:
             raise KeyError(f"the prediction has no part {head!r}")
-        return {k: _map_leaves(v, fn, rest or None) if k == head else v
-                for k, v in value.items()}
+        return {k: _map_leaves(v, fn, rest or None) if k == head else v for k, v in value.items()}
     if isinstance(value, Mapping):
         return {k: _map_leaves(v, fn, None) for k, v in value.items()}
     return fn(value)
@@ -1102,18 +1301,36 @@ def _scaled(value: Any, factor: float) -> Any:
     return np.asarray(value, dtype=np.float64) * factor if np.ndim(value) else float(value) * factor
 
 
-def scale(factor: float, *, name: str | None = None, target: str, part: Any = None,
-          required: bool = True, control: bool = False) -> Perturbation:
+def scale(
+    factor: float,
+    *,
+    name: str | None = None,
+    target: str,
+    part: Any = None,
+    required: bool = True,
+    control: bool = False,
+) -> Perturbation:
     """The prediction (or its ``part``) multiplied by ``factor``."""
-    return Perturbation(name or f"prediction x {factor:g}" + (f" ({part})" if part else ""),
-                        target, transform=lambda p: _map_leaves(p, lambda v: _scaled(v, factor),
-                                                                part),
-                        required=required, control=control)
+    return Perturbation(
+        name or f"prediction x {factor:g}" + (f" ({part})" if part else ""),
+        target,
+        transform=lambda p: _map_leaves(p, lambda v: _scaled(v, factor), part),
+        required=required,
+        control=control,
+    )
 
 
-def shift(delta: float, *, name: str | None = None, target: str, part: Any = None,
-          required: bool = True, control: bool = False) -> Perturbation:
+def shift(
+    delta: float,
+    *,
+    name: str | None = None,
+    target: str,
+    part: Any = None,
+    required: bool = True,
+    control: bool = False,
+) -> Perturbation:
     """The prediction (or its ``part``) plus ``delta`` (e.g. an exponent off by 1/4)."""
+
     def add(v: Any) -> Any:
         if hasattr(v, "free_symbols"):
             import sympy as sp
@@ -1121,15 +1338,26 @@ def shift(delta: float, *, name: str | None = None, target: str, part: Any = Non
             return v + sp.nsimplify(delta)
         return np.asarray(v, dtype=np.float64) + delta if np.ndim(v) else float(v) + delta
 
-    return Perturbation(name or f"prediction {delta:+g}" + (f" ({part})" if part else ""),
-                        target, transform=lambda p: _map_leaves(p, add, part),
-                        required=required, control=control)
+    return Perturbation(
+        name or f"prediction {delta:+g}" + (f" ({part})" if part else ""),
+        target,
+        transform=lambda p: _map_leaves(p, add, part),
+        required=required,
+        control=control,
+    )
 
 
-def relative(epsilon: float = 1e-8, *, name: str | None = None, target: str | None = None,
-             part: Any = None, required: bool = True) -> Perturbation:
+def relative(
+    epsilon: float = 1e-8,
+    *,
+    name: str | None = None,
+    target: str | None = None,
+    part: Any = None,
+    required: bool = True,
+) -> Perturbation:
     r"""The prediction changed by a relative ``epsilon``: :math:`p(1+\epsilon)`, and
     :math:`p + \epsilon` where p is exactly 0 (SymPy residuals). The identity target."""
+
     def bump(v: Any) -> Any:
         if hasattr(v, "free_symbols") or isinstance(v, int):
             import sympy as sp
@@ -1141,22 +1369,42 @@ def relative(epsilon: float = 1e-8, *, name: str | None = None, target: str | No
         out = np.where(arr == 0, epsilon, arr * (1 + epsilon))
         return out if arr.ndim else float(out)
 
-    return Perturbation(name or f"prediction x (1 + {epsilon:g})" + (f" ({part})" if part
-                                                                      else ""),
-                        target or f"identity: {epsilon:g} relative",
-                        transform=lambda p: _map_leaves(p, bump, part), required=required)
+    return Perturbation(
+        name or f"prediction x (1 + {epsilon:g})" + (f" ({part})" if part else ""),
+        target or f"identity: {epsilon:g} relative",
+        transform=lambda p: _map_leaves(p, bump, part),
+        required=required,
+    )
 
 
-def replace(value: Any, *, name: str, target: str, part: Any = None, required: bool = True,
-            control: bool = False) -> Perturbation:
+def replace(
+    value: Any,
+    *,
+    name: str,
+    target: str,
+    part: Any = None,
+    required: bool = True,
+    control: bool = False,
+) -> Perturbation:
     """The prediction (or its ``part``) replaced by ``value`` (or by ``value(prediction)``
     when ``value`` is callable)."""
     fn = value if callable(value) else (lambda _v: value)
-    return Perturbation(name, target, transform=lambda p: _map_leaves(p, fn, part),
-                        required=required, control=control)
+    return Perturbation(
+        name,
+        target,
+        transform=lambda p: _map_leaves(p, fn, part),
+        required=required,
+        control=control,
+    )
 
 
-def assumption(name: str, evaluate: Callable[[Any], Any], *, target: str,
-               required: bool = True, control: bool = False) -> Perturbation:
+def assumption(
+    name: str,
+    evaluate: Callable[[Any], Any],
+    *,
+    target: str,
+    required: bool = True,
+    control: bool = False,
+) -> Perturbation:
     """A violated assumption: ``evaluate(ctx)`` re-runs the measurement and returns Evidence."""
     return Perturbation(name, target, evaluate=evaluate, required=required, control=control)

@@ -41,8 +41,9 @@ def main() -> None:
     parser.add_argument("--json", type=str)
     args = parser.parse_args()
 
-    g1, g2 = np.meshgrid(np.linspace(0, 0.99, args.grid), np.linspace(0, 0.9999, args.grid),
-                         indexing="ij")
+    g1, g2 = np.meshgrid(
+        np.linspace(0, 0.99, args.grid), np.linspace(0, 0.9999, args.grid), indexing="ij"
+    )
     b1, b2 = g1.ravel(), g2.ravel()
     keys = trajectory_keys(0, np.arange(b1.size))
     full = SweepConfig(n=args.n, epochs=args.epochs)
@@ -62,16 +63,21 @@ def main() -> None:
     import numba
 
     result = {
-        "grid": args.grid, "n": args.n, "epochs": args.epochs,
-        "numpy_epochs": args.numpy_epochs, "identical_results": identical,
+        "grid": args.grid,
+        "n": args.n,
+        "epochs": args.epochs,
+        "numpy_epochs": args.numpy_epochs,
+        "identical_results": identical,
         "numpy_steps_per_s": steps_short / t_numpy,
         "numba_steps_per_s_short": steps_short / t_numba_short,
         "numba_steps_per_s_full": steps_full / t_numba,
         "numba_seconds_full": t_numba,
         "ratio_numba_over_numpy": (steps_short / t_numba_short) / (steps_short / t_numpy),
-        "threads": numba.get_num_threads(), "cpus": os.cpu_count(),
+        "threads": numba.get_num_threads(),
+        "cpus": os.cpu_count(),
         "machine": platform.processor() or platform.machine(),
-        "numpy": np.__version__, "numba": numba.__version__,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
     }
     from adamtheory.kernels.backend import _cupy_or_reason
 
@@ -86,8 +92,9 @@ def main() -> None:
         result["cupy_seconds_full"] = t_gpu
         result["cupy_over_numba"] = t_numba / t_gpu
         props = cupy.cuda.runtime.getDeviceProperties(0)
-        result["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) \
-            else str(props["name"])
+        result["gpu"] = (
+            props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+        )
     else:
         result["cupy"] = f"not measured: {reason}"
     print(json.dumps(result, indent=2))

@@ -2,7 +2,12 @@
 
 Build: ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` (what
 ``tests/test_docs.py`` runs). The pages under ``generated/`` are written at build time by
-``_ext/adamtheory_docs.py`` from the claim registry, the SymPy layer and ``notebooks/``.
+``_ext/adamtheory_docs.py`` from the claim registry, the SymPy layer and ``notebooks/``; the
+claim pages show the measurements of ``$ADAMTHEORY_DOCS_RESULTS`` (a ``results.json`` written by
+``adamtheory verify --out DIR``) or of the result cache, and never run a claim.
+
+Nothing is loaded from the network: MathJax comes from the ``sphinx-mathjax-offline`` package
+(copied into ``_static/mathjax/``), and claim-page formulas are MathML, drawn by the browser.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3 bundled with the build (sets mathjax_path to _static/mathjax/tex-chtml.js):
+    # offline, formulas would otherwise show as raw \(...\)
+    "sphinx-mathjax-offline",
     "adamtheory_docs",
 ]
 
@@ -83,4 +91,6 @@ html_theme_options = {
     "sidebar_width": "250px",
     "body_max_width": "none",
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+# long formulas scroll inside their box instead of overflowing the page
+html_css_files = ["adamtheory.css"]

@@ -22,42 +22,48 @@ from adamtheory.problems import (
 )
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: adam(0.1, beta1=1.0), r"beta1 must lie in \[0, 1\)"),
-    (lambda: adam(0.1, beta1=-0.1), r"beta1 must lie in \[0, 1\)"),
-    (lambda: adam(0.1, beta2=1.0), r"beta2 must lie in \[0, 1\)"),
-    (lambda: adam(0.1, beta2=np.array([0.5, 1.2])), r"beta2 must lie in \[0, 1\); got 1.2"),
-    (lambda: adam(0.1, beta1=float("nan")), r"beta1"),
-    (lambda: adam(-0.1), r"lr must be finite and in \[0, inf\)"),
-    (lambda: adam(0.1, eps=-1e-8), r"eps must be finite and in \[0, inf\)"),
-    (lambda: adam(0.1, amsgrad="keras"), r"amsgrad must be one of"),
-    (lambda: adam(0.1, amsgrad="paper"), r"no bias correction"),
-    (lambda: amsgrad(0.1, variant="x"), r"variant must be one of"),
-    (lambda: clipped_adam(0.0, 0.9), r"D must be finite and in \(0, inf\)"),
-    (lambda: clipped_adam(-1.0, 0.9), r"D must be"),
-    (lambda: clipped_adam(1.0, 1.0), r"beta must lie in \[0, 1\)"),
-    (lambda: sgdm(0.1, form="nesterov"), r"form must be one of"),
-    (lambda: one_big_gradient(1), r"n must be an integer >= 2"),
-    (lambda: one_big_gradient(5, a=0.0), r"a must be finite and in \(0, inf\)"),
-    (lambda: reddi_cyclic(C=1.0), r"C must exceed period - 1"),
-    (lambda: reddi_stochastic(C=5.0, delta=6.0), r"delta must lie in \(0, C\)"),
-    (lambda: quadratic_finite_sum(np.zeros((0, 2))), r"centres must have shape"),
-    (lambda: model_ema(1.0), r"beta must lie in \[0, 1\)"),
-    (lambda: tau_probabilities(0.9, 0), r"T must be an integer >= 1"),
-    (lambda: resolve_backend("tpu"), r"backend must be one of"),
-    (lambda: get_claim("NOPE"), r"claim must be one of"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: adam(0.1, beta1=1.0), r"beta1 must lie in \[0, 1\)"),
+        (lambda: adam(0.1, beta1=-0.1), r"beta1 must lie in \[0, 1\)"),
+        (lambda: adam(0.1, beta2=1.0), r"beta2 must lie in \[0, 1\)"),
+        (lambda: adam(0.1, beta2=np.array([0.5, 1.2])), r"beta2 must lie in \[0, 1\); got 1.2"),
+        (lambda: adam(0.1, beta1=float("nan")), r"beta1"),
+        (lambda: adam(-0.1), r"lr must be finite and in \[0, inf\)"),
+        (lambda: adam(0.1, eps=-1e-8), r"eps must be finite and in \[0, inf\)"),
+        (lambda: adam(0.1, amsgrad="keras"), r"amsgrad must be one of"),
+        (lambda: adam(0.1, amsgrad="paper"), r"no bias correction"),
+        (lambda: amsgrad(0.1, variant="x"), r"variant must be one of"),
+        (lambda: clipped_adam(0.0, 0.9), r"D must be finite and in \(0, inf\)"),
+        (lambda: clipped_adam(-1.0, 0.9), r"D must be"),
+        (lambda: clipped_adam(1.0, 1.0), r"beta must lie in \[0, 1\)"),
+        (lambda: sgdm(0.1, form="nesterov"), r"form must be one of"),
+        (lambda: one_big_gradient(1), r"n must be an integer >= 2"),
+        (lambda: one_big_gradient(5, a=0.0), r"a must be finite and in \(0, inf\)"),
+        (lambda: reddi_cyclic(C=1.0), r"C must exceed period - 1"),
+        (lambda: reddi_stochastic(C=5.0, delta=6.0), r"delta must lie in \(0, C\)"),
+        (lambda: quadratic_finite_sum(np.zeros((0, 2))), r"centres must have shape"),
+        (lambda: model_ema(1.0), r"beta must lie in \[0, 1\)"),
+        (lambda: tau_probabilities(0.9, 0), r"T must be an integer >= 1"),
+        (lambda: resolve_backend("tpu"), r"backend must be one of"),
+        (lambda: get_claim("NOPE"), r"claim must be one of"),
+    ],
+)
 def test_value_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: adam(True), r"lr must be a real number"),
-    (lambda: adam("0.1"), r"lr must be a real number"),
-    (lambda: one_big_gradient(2.5), r"n must be an integer"),
-    (lambda: adam(0.1, bias_correction="yes"), r"bias_correction must be True or False"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: adam(True), r"lr must be a real number"),
+        (lambda: adam("0.1"), r"lr must be a real number"),
+        (lambda: one_big_gradient(2.5), r"n must be an integer"),
+        (lambda: adam(0.1, bias_correction="yes"), r"bias_correction must be True or False"),
+    ],
+)
 def test_type_errors(make, match):
     with pytest.raises(TypeError, match=match):
         make()

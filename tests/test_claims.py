@@ -26,7 +26,8 @@ def test_registry_is_well_formed():
     assert get_claim("ftrl-eq").id == "FTRL-EQ"
     ctx = Context("quick", claim_seed(0, "X"))
     assert ctx.rng(1).integers(0, 10**9) == Context("quick", claim_seed(0, "X")).rng(1).integers(
-        0, 10**9)
+        0, 10**9
+    )
 
 
 def test_only_the_ablation_is_reported():
@@ -43,9 +44,11 @@ def test_claim_passes_and_control_fires(claim):
 
 
 # cheap representatives of each kind (identity, sweep-based, stochastic run, solver)
-@pytest.mark.parametrize("claim", [c for c in REGISTRY
-                                   if c.id in {"ADAM-REF", "FTRL-EQ", "Z-SIGN", "R-T3"}],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "claim",
+    [c for c in REGISTRY if c.id in {"ADAM-REF", "FTRL-EQ", "Z-SIGN", "R-T3"}],
+    ids=lambda c: c.id,
+)
 def test_claim_is_reproducible(claim):
     a = run_claim(claim, seed=5).to_json()
     b = run_claim(claim, seed=5).to_json()
@@ -57,8 +60,7 @@ def _fake(check_verdict, control_verdict, crash=False):
         if crash:
             raise RuntimeError("boom")
 
-    return stand_in("FAKE", check_verdict, evaluate=boom,
-                    control_fires=control_verdict == "fail")
+    return stand_in("FAKE", check_verdict, evaluate=boom, control_fires=control_verdict == "fail")
 
 
 def test_control_that_does_not_fire_fails_the_claim():
@@ -101,12 +103,20 @@ def test_every_pass_fail_claim_declares_at_least_three_perturbations():
 
 def test_power_is_measured_and_weak_means_a_required_entry_missed():
     weak = stand_in("W")
-    weak = Claim(weak.id, weak.title, weak.statement, weak.source, weak.provenance,
-                 rule=weak.rule, evaluate=weak.evaluate,
-                 sensitivity=(*weak.sensitivity,
-                              rules.replace("pass", name="an undetectable one", target="t"),
-                              rules.replace("pass", name="aspirational", target="t",
-                                            required=False)))
+    weak = Claim(
+        weak.id,
+        weak.title,
+        weak.statement,
+        weak.source,
+        weak.provenance,
+        rule=weak.rule,
+        evaluate=weak.evaluate,
+        sensitivity=(
+            *weak.sensitivity,
+            rules.replace("pass", name="an undetectable one", target="t"),
+            rules.replace("pass", name="aspirational", target="t", required=False),
+        ),
+    )
     r = run_claim(weak)
     assert r.verdict == "pass" and r.weak and r.power == "1/3"
     assert [e["detected"] for e in r.sensitivity] == [True, False, False]
@@ -118,10 +128,19 @@ def test_power_is_measured_and_weak_means_a_required_entry_missed():
 
 def test_a_crashing_perturbation_is_an_error_entry_not_a_crash():
     c = stand_in("C")
-    c = Claim(c.id, c.title, c.statement, c.source, c.provenance, rule=c.rule,
-              evaluate=c.evaluate, sensitivity=(*c.sensitivity, rules.Perturbation(
-                  "boom", "t", transform=lambda p: 1 / 0)))
+    c = Claim(
+        c.id,
+        c.title,
+        c.statement,
+        c.source,
+        c.provenance,
+        rule=c.rule,
+        evaluate=c.evaluate,
+        sensitivity=(*c.sensitivity, rules.Perturbation("boom", "t", transform=lambda p: 1 / 0)),
+    )
     r = run_claim(c)
     assert r.verdict == "pass" and r.weak
-    assert r.sensitivity[1]["verdict"] == "error" and "ZeroDivisionError" in \
-        r.sensitivity[1]["summary"]
+    assert (
+        r.sensitivity[1]["verdict"] == "error"
+        and "ZeroDivisionError" in r.sensitivity[1]["summary"]
+    )

@@ -25,11 +25,21 @@ def _reported(claim_id="REP", *, verdict="reported", crash=False, figure=None):
     def check(ctx):
         if crash:
             raise RuntimeError("boom")
-        return Outcome(verdict, "none (reported)", "a = 1.5, b = 2.5",
-                       {"x": [0, 1, 2], "y": [1.0, 3.0, 2.0]})
+        return Outcome(
+            verdict, "none (reported)", "a = 1.5, b = 2.5", {"x": [0, 1, 2], "y": [1.0, 3.0, 2.0]}
+        )
 
-    return Claim(claim_id, f"{claim_id} title", "a measurement", "a paper", "derived",
-                 report_rule="reported: a and b", check=check, figure=figure, reported=True)
+    return Claim(
+        claim_id,
+        f"{claim_id} title",
+        "a measurement",
+        "a paper",
+        "derived",
+        report_rule="reported: a and b",
+        check=check,
+        figure=figure,
+        reported=True,
+    )
 
 
 def _passing(claim_id="OK"):
@@ -42,18 +52,36 @@ def _passing(claim_id="OK"):
 def test_a_reported_claim_has_no_rule_and_a_pass_fail_claim_has_one():
     with pytest.raises(ValueError, match="has no rule"):
         Claim("X", "t", "s", "src", "derived", evaluate=lambda c: None)
-    with pytest.raises(ValueError, match="a reported claim .* has no rule, evaluate or "
-                                         "sensitivity"):
-        Claim("X", "t", "s", "src", "derived", rule=_passing().rule, check=lambda c: None,
-              report_rule="r", reported=True)
+    with pytest.raises(
+        ValueError, match="a reported claim .* has no rule, evaluate or sensitivity"
+    ):
+        Claim(
+            "X",
+            "t",
+            "s",
+            "src",
+            "derived",
+            rule=_passing().rule,
+            check=lambda c: None,
+            report_rule="r",
+            reported=True,
+        )
     with pytest.raises(ValueError, match="report_rule must be a non-empty string"):
         Claim("X", "t", "s", "src", "derived", check=lambda c: None, reported=True)
     with pytest.raises(ValueError, match="check is for reported claims only"):
-        Claim("X", "t", "s", "src", "derived", rule=_passing().rule, evaluate=lambda c: None,
-              sensitivity=_passing().sensitivity, check=lambda c: None)
+        Claim(
+            "X",
+            "t",
+            "s",
+            "src",
+            "derived",
+            rule=_passing().rule,
+            evaluate=lambda c: None,
+            sensitivity=_passing().sensitivity,
+            check=lambda c: None,
+        )
     with pytest.raises(TypeError, match="reported must be True or False"):
-        Claim("X", "t", "s", "src", "derived", check=lambda c: None, report_rule="r",
-              reported=1)
+        Claim("X", "t", "s", "src", "derived", check=lambda c: None, report_rule="r", reported=1)
     claim = _reported()
     assert claim.control_entry is None and claim.control_description == NO_CONTROL
     assert claim.describe()["reported"] is True and not _passing().describe()["reported"]
@@ -74,8 +102,7 @@ def test_reported_is_a_verdict():
 def test_run_claim_reports_without_a_control():
     r = run_claim(_reported())
     assert r.verdict == "reported" and r.message == ""
-    assert r.control == {"description": NO_CONTROL, "verdict": "n/a", "measured": "",
-                         "fired": None}
+    assert r.control == {"description": NO_CONTROL, "verdict": "n/a", "measured": "", "fired": None}
     assert r.measured == "a = 1.5, b = 2.5"
     data = json.loads(json.dumps(r.to_json()))
     assert data["control"]["fired"] is None
@@ -98,8 +125,7 @@ def test_reported_claim_errors():
 
 
 def test_verify_counts_reported_and_exits_0(tmp_path, monkeypatch, capsys, line_figure):
-    monkeypatch.setattr(claims_module, "REGISTRY",
-                        (_passing(), _reported(figure=line_figure)))
+    monkeypatch.setattr(claims_module, "REGISTRY", (_passing(), _reported(figure=line_figure)))
     out = tmp_path / "out"
     argv = ["verify", "--quiet", "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
     assert main(argv) == 0
@@ -107,8 +133,13 @@ def test_verify_counts_reported_and_exits_0(tmp_path, monkeypatch, capsys, line_
     assert "(ctl!)" not in printed
     assert "1 pass, 0 fail, 0 inconclusive, 0 error, 1 reported" in printed
     payload = json.loads((out / "results.json").read_text())
-    assert payload["summary"] == {"pass": 1, "fail": 0, "inconclusive": 0, "error": 0,
-                                  "reported": 1}
+    assert payload["summary"] == {
+        "pass": 1,
+        "fail": 0,
+        "inconclusive": 0,
+        "error": 0,
+        "reported": 1,
+    }
     rep = payload["claims"][1]
     assert rep["verdict"] == "reported" and rep["figure"] == "figures/REP.png"
     assert rep["control"]["fired"] is None
@@ -144,7 +175,8 @@ def test_error_in_reported_claim_fails_verify(tmp_path, monkeypatch):
 
 def test_docs_page_of_a_reported_claim():
     spec = importlib.util.spec_from_file_location(
-        "adamtheory_docs", ROOT / "docs" / "_ext" / "adamtheory_docs.py")
+        "adamtheory_docs", ROOT / "docs" / "_ext" / "adamtheory_docs.py"
+    )
     docs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(docs)
     claim = claims_module.get_claim("ABLATE")

@@ -28,8 +28,9 @@ def _direct_U(path: np.ndarray, beta: float, lam: float, t: int) -> np.ndarray:
     w = ema_weights(beta, t)
     ys = path[:t]  # (t, B, d)
     ybar = np.tensordot(w, ys, axes=(0, 0))
-    gbar = np.tensordot(w, PROBLEM.grad(ys.reshape(-1, ys.shape[-1])).reshape(ys.shape),
-                        axes=(0, 0))
+    gbar = np.tensordot(
+        w, PROBLEM.grad(ys.reshape(-1, ys.shape[-1])).reshape(ys.shape), axes=(0, 0)
+    )
     spread = np.tensordot(w, np.sum((ys - ybar) ** 2, axis=-1), axes=(0, 0))
     return np.linalg.norm(gbar, axis=-1) + lam * spread
 
@@ -39,9 +40,19 @@ def _direct_U(path: np.ndarray, beta: float, lam: float, t: int) -> np.ndarray:
 def test_tau_average_of_U_equals_definition(conversion, law):
     T, beta, lam = 40, 0.8, 0.7
     learner = ClippedAdamLearner(D=0.05, beta1=beta)
-    ds = o2nc_run(PROBLEM, learner, conversion=conversion, T=T, batch=3, seed=3, lam=lam,
-                  tau_law=law, record_path=True, x0=[0.4, -0.3, 1.0],
-                  noise=isotropic_noise(0.2, 3))
+    ds = o2nc_run(
+        PROBLEM,
+        learner,
+        conversion=conversion,
+        T=T,
+        batch=3,
+        seed=3,
+        lam=lam,
+        tau_law=law,
+        record_path=True,
+        x0=[0.4, -0.3, 1.0],
+        noise=isotropic_noise(0.2, 3),
+    )
     path = ds.path.values
     p = tau_probabilities(beta, T, law)
     direct = sum(p[t - 1] * _direct_U(path, beta, lam, t) for t in range(1, T + 1))
@@ -51,8 +62,17 @@ def test_tau_average_of_U_equals_definition(conversion, law):
 def test_spread_has_no_cancellation_far_from_origin():
     # y ~ 1e8 with spread ~ 1e-6: the naive sum w||y||^2 - ||ybar||^2 loses every digit
     shifted = [1e8, 1e8, 1e8]
-    ds = o2nc_run(PROBLEM, ClippedAdamLearner(D=1e-3, beta1=0.9), conversion="uniform", T=30,
-                  batch=2, seed=0, record_path=True, x0=shifted, lam=1.0)
+    ds = o2nc_run(
+        PROBLEM,
+        ClippedAdamLearner(D=1e-3, beta1=0.9),
+        conversion="uniform",
+        T=30,
+        batch=2,
+        seed=0,
+        record_path=True,
+        x0=shifted,
+        lam=1.0,
+    )
     path = ds.path.values - np.asarray(shifted)
     w = ema_weights(0.9, 30)
     ybar = np.tensordot(w, path, axes=(0, 0))
@@ -68,17 +88,33 @@ def test_schedule_free_is_the_o2nc_form():
     T, B = 200, 3
     u, xi = rng.random((T, B)), 0.2 * rng.standard_normal((T, B, 3))
     learner = BetaOMD(0.05, 0.9, 0.4)
-    ds = o2nc_run(PROBLEM, learner, conversion="schedule-free", T=T, batch=B, s_draws=u,
-                  noise_draws=xi, record_path=True, x0=[0.1, 0.2, 0.3])
+    ds = o2nc_run(
+        PROBLEM,
+        learner,
+        conversion="schedule-free",
+        T=T,
+        batch=B,
+        s_draws=u,
+        noise_draws=xi,
+        record_path=True,
+        x0=[0.1, 0.2, 0.3],
+    )
     zeta = learner.momentum
-    ys = schedule_free_sgd(PROBLEM, [0.1, 0.2, 0.3], gamma=0.05 / (1 - zeta), zeta=zeta,
-                           kappa=1 - (1 - zeta) * u, noise=xi)
+    ys = schedule_free_sgd(
+        PROBLEM,
+        [0.1, 0.2, 0.3],
+        gamma=0.05 / (1 - zeta),
+        zeta=zeta,
+        kappa=1 - (1 - zeta) * u,
+        noise=xi,
+    )
     np.testing.assert_allclose(ds.path.values, ys, rtol=0, atol=1e-13)
 
 
 def test_same_seed_same_numbers_and_seed_matters():
-    kw = dict(conversion="uniform", T=200, batch=4, noise=isotropic_noise(0.5, 3),
-              x0=[0.3, 0.2, 0.1])
+    kw = dict(
+        conversion="uniform", T=200, batch=4, noise=isotropic_noise(0.5, 3), x0=[0.3, 0.2, 0.1]
+    )
     a = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=7, **kw)
     b = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=7, **kw)
     c = o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), seed=8, **kw)
@@ -90,11 +126,25 @@ def test_same_seed_same_numbers_and_seed_matters():
 def test_per_trajectory_parameters_equal_separate_runs():
     etas = np.array([0.05, 0.2])
     x0 = [0.3, 0.2, 0.1]
-    joint = o2nc_run(PROBLEM, BetaOMD(etas, 0.9), conversion="exponential", T=100, batch=2,
-                     s_draws=np.ones((100, 2)), x0=x0)
+    joint = o2nc_run(
+        PROBLEM,
+        BetaOMD(etas, 0.9),
+        conversion="exponential",
+        T=100,
+        batch=2,
+        s_draws=np.ones((100, 2)),
+        x0=x0,
+    )
     for i, eta in enumerate(etas):
-        single = o2nc_run(PROBLEM, BetaOMD(eta, 0.9), conversion="exponential", T=100, batch=1,
-                          s_draws=np.ones((100, 1)), x0=x0)
+        single = o2nc_run(
+            PROBLEM,
+            BetaOMD(eta, 0.9),
+            conversion="exponential",
+            T=100,
+            batch=1,
+            s_draws=np.ones((100, 1)),
+            x0=x0,
+        )
         np.testing.assert_allclose(joint.U_tau.values[i], single.U_tau.values[0], rtol=1e-14)
 
 
@@ -117,8 +167,9 @@ def test_clipped_learner_respects_its_set():
     rng = np.random.default_rng(2)
     g = 100 * rng.standard_normal((20, 4, 5))
     for coordinatewise in (True, False):
-        learner = ClippedAdamLearner(D=0.3, beta1=0.5, beta2=0.9, gamma=10.0, nu=1e-3,
-                                     coordinatewise=coordinatewise)
+        learner = ClippedAdamLearner(
+            D=0.3, beta1=0.5, beta2=0.9, gamma=10.0, nu=1e-3, coordinatewise=coordinatewise
+        )
         state = learner.init((4, 5))
         for t in range(20):
             state = learner.update(state, g[t])
@@ -128,29 +179,48 @@ def test_clipped_learner_respects_its_set():
 
 
 def test_anchored_epochs_and_no_nan():
-    ds = o2nc_run(PROBLEM, BetaOMD(0.05, 0.9, 0.1), conversion="anchored", T=50, epochs=4,
-                  batch=3, seed=0, x0=[0.3, 0.2, 0.1])
+    ds = o2nc_run(
+        PROBLEM,
+        BetaOMD(0.05, 0.9, 0.1),
+        conversion="anchored",
+        T=50,
+        epochs=4,
+        batch=3,
+        seed=0,
+        x0=[0.3, 0.2, 0.1],
+    )
     assert ds.attrs["epochs"] == 4
     for name in ("U_tau", "gradnorm_tau", "spread_tau"):
         assert np.all(np.isfinite(ds[name].values))
 
 
 def test_stop_below_stops_early():
-    ds = o2nc_run(PROBLEM, BetaOMD(0.05, 0.9), conversion="uniform", T=5000, batch=2,
-                  x0=[0.3, 0.2, 0.1], stop_below=10.0, checkpoints=[10, 100, 5000])
+    ds = o2nc_run(
+        PROBLEM,
+        BetaOMD(0.05, 0.9),
+        conversion="uniform",
+        T=5000,
+        batch=2,
+        x0=[0.3, 0.2, 0.1],
+        stop_below=10.0,
+        checkpoints=[10, 100, 5000],
+    )
     assert np.all(np.isfinite(ds.U_running.values[0])) and np.all(np.isnan(ds.U_running[1:]))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(conversion="linear"), "conversion"),
-    (dict(T=0), "T"),
-    (dict(lam=-1.0), "lam"),
-    (dict(epochs=2), "epochs"),
-    (dict(tau_law="geometric"), "tau_law"),
-    (dict(batch=0), "batch"),
-    (dict(s_draws=np.zeros((3, 1))), "s_draws"),
-    (dict(checkpoints=[0]), "checkpoints"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(conversion="linear"), "conversion"),
+        (dict(T=0), "T"),
+        (dict(lam=-1.0), "lam"),
+        (dict(epochs=2), "epochs"),
+        (dict(tau_law="geometric"), "tau_law"),
+        (dict(batch=0), "batch"),
+        (dict(s_draws=np.zeros((3, 1))), "s_draws"),
+        (dict(checkpoints=[0]), "checkpoints"),
+    ],
+)
 def test_bad_run_arguments(kwargs, match):
     args = dict(conversion="uniform", T=10, batch=1)
     args.update(kwargs)
@@ -197,13 +267,16 @@ def test_theorem5_parameters_meet_its_conditions():
     assert p.T >= math.log(2) / (1 - p.beta2)
 
 
-@pytest.mark.parametrize("args, match", [
-    ((0.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
-    ((0.1, -1.0, 1.0, 0.0, 1.0), "lambda"),
-    ((0.1, 1.0, 1.0, -0.5, 1.0), "sigma"),
-    ((0.1, 1.0, 0.0, 0.0, 1.0), "G"),
-    ((5.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((0.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
+        ((0.1, -1.0, 1.0, 0.0, 1.0), "lambda"),
+        ((0.1, 1.0, 1.0, -0.5, 1.0), "sigma"),
+        ((0.1, 1.0, 0.0, 0.0, 1.0), "G"),
+        ((5.0, 1.0, 1.0, 0.0, 1.0), "epsilon"),
+    ],
+)
 def test_bad_parameter_inputs(args, match):
     with pytest.raises(ValueError, match=match):
         o2nc_params.o2nc_parameters(*args)
@@ -232,14 +305,21 @@ def test_heavy_ball_learner_is_beta_omd(conversion):
     omd = BetaOMD(0.05, 0.9, 0.3)
     c = float(omd.momentum)
     wrapped = OptimizerLearner(sgdm(c * 0.05, beta=c, form="heavy_ball"), beta=0.9)
-    common = dict(conversion=conversion, T=200, batch=3, seed=5, lam=0.5,
-                  noise=isotropic_noise(0.2, PROBLEM.dim),
-                  epochs=3 if conversion == "anchored" else 1)
+    common = dict(
+        conversion=conversion,
+        T=200,
+        batch=3,
+        seed=5,
+        lam=0.5,
+        noise=isotropic_noise(0.2, PROBLEM.dim),
+        epochs=3 if conversion == "anchored" else 1,
+    )
     a = o2nc_run(PROBLEM, omd, **common)
     b = o2nc_run(PROBLEM, wrapped, **common)
     for name in ("U_tau", "ybar_final", "gradnorm_tau"):
         assert np.max(np.abs(a[name].values - b[name].values)) <= 1e-12 * (
-            1 + np.max(np.abs(a[name].values)))
+            1 + np.max(np.abs(a[name].values))
+        )
 
 
 def test_clipped_adam_optimizer_learner_is_clipped_adam_learner():
@@ -267,16 +347,18 @@ def test_adam_plus_ema_runs_and_records_the_optimizer():
         OptimizerLearner("adam")
 
 
-@pytest.mark.parametrize("make", [
-    lambda b: BetaOMD(0.05, b),
-    lambda b: ClippedAdamLearner(0.05, b),
-    lambda b: OptimizerLearner(adam(0.01, beta1=b)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda b: BetaOMD(0.05, b),
+        lambda b: ClippedAdamLearner(0.05, b),
+        lambda b: OptimizerLearner(adam(0.01, beta1=b)),
+    ],
+)
 def test_per_trajectory_beta_with_the_default_ema(make):
     """(B,) betas become the learner's (B, 1) column; the default EMA decay must accept it."""
     betas = np.array([0.5, 0.9])
-    common = dict(conversion="exponential", T=60, x0=[0.3, 0.2, 0.1],
-                  s_draws=np.ones((60, 1)))
+    common = dict(conversion="exponential", T=60, x0=[0.3, 0.2, 0.1], s_draws=np.ones((60, 1)))
     both = o2nc_run(PROBLEM, make(betas), batch=2, **{**common, "s_draws": np.ones((60, 2))})
     for k, b in enumerate(betas):
         alone = o2nc_run(PROBLEM, make(float(b)), batch=1, **common)
@@ -288,7 +370,7 @@ def test_bool_ema_beta_is_rejected():
         o2nc_run(PROBLEM, BetaOMD(0.1, 0.9), conversion="uniform", T=3, ema_beta=False)
 
 
-# ---------------------------------------------------------------- lower estimates (THEORY §2)
+# ---------------------------------------------------------------- lower estimates (docs/theory §2)
 
 
 def test_lower_estimate_offset_rules():
@@ -309,12 +391,24 @@ def test_lower_estimate_offset_rules():
 def test_lower_and_upper_estimates_bracket_the_measure(lam):
     from adamtheory.problems.o2nc_suite import diagonal_quadratic, double_well, log_cosh_valley
 
-    problems = [cosine_landscape([1.0, 2.0]), log_cosh_valley(2, valley_width=3.0),
-                double_well(1, x0=[0.55]), diagonal_quadratic([1.0, 10.0], x0=[1.0, -2.0])]
+    problems = [
+        cosine_landscape([1.0, 2.0]),
+        log_cosh_valley(2, valley_width=3.0),
+        double_well(1, x0=[0.55]),
+        diagonal_quadratic([1.0, 10.0], x0=[1.0, -2.0]),
+    ]
     for problem in problems:
         x0 = [0.3, 0.2] if problem.dim == 2 and problem is problems[0] else None
-        ds = o2nc_run(problem, ClippedAdamLearner(0.01, 0.9), conversion="exponential", T=300,
-                      batch=4, lam=lam, noise=isotropic_noise(0.2, problem.dim), x0=x0)
+        ds = o2nc_run(
+            problem,
+            ClippedAdamLearner(0.01, 0.9),
+            conversion="exponential",
+            T=300,
+            batch=4,
+            lam=lam,
+            noise=isotropic_noise(0.2, problem.dim),
+            x0=x0,
+        )
         assert np.all(np.isfinite(ds.lower_tau.values)), problem
         assert np.all(ds.lower_tau.values <= ds.U_tau.values * (1 + 1e-12)), problem
         assert np.all(ds.lower_tau.values <= ds.gradnorm_tau.values * (1 + 1e-12))

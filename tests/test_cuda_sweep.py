@@ -27,31 +27,71 @@ def host_sweep(tmp_path_factory):
     if compiler is None:
         pytest.skip("no C++ compiler to build the kernel source for the host")
     out = tmp_path_factory.mktemp("cuda_host") / "sweep_host.so"
-    proc = subprocess.run([compiler, "-O2", "-ffp-contract=off", "-fPIC", "-shared", "-x", "c++",
-                           "-", "-o", str(out)], input=SWEEP_SOURCE, text=True,
-                          capture_output=True)
+    proc = subprocess.run(
+        [
+            compiler,
+            "-O2",
+            "-ffp-contract=off",
+            "-fPIC",
+            "-shared",
+            "-x",
+            "c++",
+            "-",
+            "-o",
+            str(out),
+        ],
+        input=SWEEP_SOURCE,
+        text=True,
+        capture_output=True,
+    )
     assert proc.returncode == 0, proc.stderr
     lib = ctypes.CDLL(str(out))
     fn = lib.sweep_host
     fn.restype = None
-    fn.argtypes = [ctypes.c_longlong, F64, F64, U64, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_int,
-                   ctypes.c_int, ctypes.c_double, ctypes.c_int, ctypes.c_double,
-                   ctypes.c_double, ctypes.c_double, I64, I64, F64, F64, F64, F64]
+    fn.argtypes = [
+        ctypes.c_longlong,
+        F64,
+        F64,
+        U64,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_double,
+        ctypes.c_int,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_double,
+        I64,
+        I64,
+        F64,
+        F64,
+        F64,
+        F64,
+    ]
 
     def call(b1, b2, cfg, keys):
         B = b1.size
-        out = {"status": np.empty(B, np.int64), "diverged_at": np.empty(B, np.int64),
-               "x_final": np.empty(B), "x_half": np.empty(B), "max_abs_x": np.empty(B),
-               "min_grad_norm": np.empty(B)}
+        out = {
+            "status": np.empty(B, np.int64),
+            "diverged_at": np.empty(B, np.int64),
+            "x_final": np.empty(B),
+            "x_half": np.empty(B),
+            "max_abs_x": np.empty(B),
+            "min_grad_norm": np.empty(B),
+        }
         fn(B, b1, b2, keys, *scalar_arguments(cfg), *out.values())
         return out
 
     return call
 
 
-GRID = np.meshgrid(np.linspace(0, 0.97, 9), np.concatenate([[0.0], 1 - np.logspace(-0.3, -4, 8)]),
-                   indexing="ij")
+GRID = np.meshgrid(
+    np.linspace(0, 0.97, 9), np.concatenate([[0.0], 1 - np.logspace(-0.3, -4, 8)]), indexing="ij"
+)
 
 
 @pytest.mark.parametrize("sampling", ["shuffle", "iid", "cyclic"])
@@ -59,8 +99,9 @@ GRID = np.meshgrid(np.linspace(0, 0.97, 9), np.concatenate([[0.0], 1 - np.logspa
 @pytest.mark.parametrize("n,a,x0", [(10, 1.0, 0.0), (7, 1 / 36, -3.3)])
 def test_host_build_is_bit_identical_to_reference(host_sweep, sampling, bc, eps, n, a, x0):
     b1, b2 = (g.ravel().copy() for g in GRID)
-    cfg = SweepConfig(n=n, a=a, epochs=80, sampling=sampling, bias_correction=bc, eps=eps,
-                      x0=x0, seed=3)
+    cfg = SweepConfig(
+        n=n, a=a, epochs=80, sampling=sampling, bias_correction=bc, eps=eps, x0=x0, seed=3
+    )
     keys = trajectory_keys(cfg.seed, np.arange(b1.size))
     ref = sweep_reference(b1, b2, cfg, keys)
     got = host_sweep(b1, b2, cfg, keys)
@@ -86,8 +127,11 @@ def test_device_code_compiles_with_nvcc(tmp_path):
         pytest.skip("nvcc not installed")
     src = tmp_path / "sweep.cu"
     src.write_text(SWEEP_SOURCE)
-    proc = subprocess.run([nvcc, "-arch=sm_90", "--fmad=false", "-c", str(src), "-o",
-                           str(tmp_path / "sweep.o")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [nvcc, "-arch=sm_90", "--fmad=false", "-c", str(src), "-o", str(tmp_path / "sweep.o")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
 
 

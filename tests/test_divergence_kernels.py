@@ -1,4 +1,4 @@
-"""Counterexample sweep and drift-chain kernels (THEORY.md §3.1-§3.2): the Numba kernels equal
+"""Counterexample sweep and drift-chain kernels (docs/theory §3.1-§3.2): the Numba kernels equal
 the NumPy references bit for bit, the reference equals the general runner, chunking and backends
 change no number, the classification and the drift estimates agree with the theory."""
 
@@ -55,10 +55,21 @@ def test_sweep_numba_bit_identical_to_reference(sampling, bias_correction):
     b1, b2 = random_grid(60, seed=3)
     keys = trajectory_keys(3, np.arange(b1.size))
     statuses = set()
-    for eps, a, x0, schedule in itertools.product([0.0, 1e-8], [1.0, 1.0 / (n - 1) ** 2],
-                                                  [0.0, -3.3], ["constant", "inv_sqrt_epoch"]):
-        cfg = SweepConfig(n=n, epochs=60, a=a, lr=0.5, sampling=sampling, schedule=schedule,
-                          eps=eps, bias_correction=bias_correction, x0=x0, seed=3)
+    for eps, a, x0, schedule in itertools.product(
+        [0.0, 1e-8], [1.0, 1.0 / (n - 1) ** 2], [0.0, -3.3], ["constant", "inv_sqrt_epoch"]
+    ):
+        cfg = SweepConfig(
+            n=n,
+            epochs=60,
+            a=a,
+            lr=0.5,
+            sampling=sampling,
+            schedule=schedule,
+            eps=eps,
+            bias_correction=bias_correction,
+            x0=x0,
+            seed=3,
+        )
         ref = sweep_reference(b1, b2, cfg, keys)
         assert_same_outputs(sweep_numba(b1, b2, cfg, keys), ref)
         statuses.update(np.unique(ref["status"]).tolist())
@@ -84,9 +95,17 @@ def test_drift_chain_numba_bit_identical_to_reference(sampling):
 # ------------------------------------------------------------------------ reference == runner
 def _runner_x_final(b1, b2, cfg):
     opt = adam(cfg.lr, beta1=b1, beta2=b2, eps=cfg.eps, bias_correction=cfg.bias_correction)
-    ds = adamtheory.run(one_big_gradient(cfg.n, cfg.a), opt, epochs=cfg.epochs,
-                        sampling=cfg.sampling, schedule="inv_sqrt_epoch", x0=[cfg.x0],
-                        seed=cfg.seed, backend="numpy", record="final")
+    ds = adamtheory.run(
+        one_big_gradient(cfg.n, cfg.a),
+        opt,
+        epochs=cfg.epochs,
+        sampling=cfg.sampling,
+        schedule="inv_sqrt_epoch",
+        x0=[cfg.x0],
+        seed=cfg.seed,
+        backend="numpy",
+        record="final",
+    )
     return ds.x_final.values[:, 0]
 
 
@@ -103,10 +122,20 @@ def test_sweep_reference_matches_runner_short_horizon(sampling):
     # horizon short enough for float64 to be exact to 1e-12 ...
     n = 9
     b1, b2 = random_grid(40, seed=11)
-    for bc, eps, a, x0 in itertools.product([True, False], [0.0, 1e-8],
-                                            [1.0, 1.0 / (n - 1) ** 2], [0.0, -3.3]):
-        cfg = SweepConfig(n=n, epochs=6, a=a, lr=0.5, sampling=sampling, eps=eps,
-                          bias_correction=bc, x0=x0, seed=7)
+    for bc, eps, a, x0 in itertools.product(
+        [True, False], [0.0, 1e-8], [1.0, 1.0 / (n - 1) ** 2], [0.0, -3.3]
+    ):
+        cfg = SweepConfig(
+            n=n,
+            epochs=6,
+            a=a,
+            lr=0.5,
+            sampling=sampling,
+            eps=eps,
+            bias_correction=bc,
+            x0=x0,
+            seed=7,
+        )
         _compare_with_runner(b1, b2, cfg)
 
 
@@ -117,14 +146,32 @@ def test_sweep_reference_matches_runner_long_horizon(sampling):
     n = 9
     b1, b2 = random_grid(40, seed=12)
     for eps, a, x0 in itertools.product([0.0, 1e-8], [1.0, 1.0 / (n - 1) ** 2], [0.0, -3.3]):
-        cfg = SweepConfig(n=n, epochs=120, a=a, lr=0.5, sampling=sampling, eps=eps,
-                          bias_correction=False, x0=x0, seed=8)
+        cfg = SweepConfig(
+            n=n,
+            epochs=120,
+            a=a,
+            lr=0.5,
+            sampling=sampling,
+            eps=eps,
+            bias_correction=False,
+            x0=x0,
+            seed=8,
+        )
         _compare_with_runner(b1, b2, cfg)
     g1, g2 = (g.ravel() for g in np.meshgrid(np.linspace(0, 0.6, 6), np.linspace(0, 0.5, 6)))
     assert cyclic_drift(g1, g2, n).max() < -1.0
     for eps, x0 in itertools.product([0.0, 1e-8], [0.0, -3.3]):
-        cfg = SweepConfig(n=n, epochs=120, a=1.0, lr=0.5, sampling=sampling, eps=eps,
-                          bias_correction=True, x0=x0, seed=9)
+        cfg = SweepConfig(
+            n=n,
+            epochs=120,
+            a=1.0,
+            lr=0.5,
+            sampling=sampling,
+            eps=eps,
+            bias_correction=True,
+            x0=x0,
+            seed=9,
+        )
         ref = _compare_with_runner(g1, g2, cfg)
         assert (ref["status"] == DIVERGED).all()
 
@@ -143,15 +190,17 @@ def test_divergence_sweep_chunking_backends_and_streams():
     b1_axis = np.array([0.0, 0.2, 0.5, 0.8, 0.95])
     b2_axis = np.array([0.0, 0.3, 0.9, 0.999])
     cfg = SweepConfig(n=10, epochs=40, sampling="shuffle", seed=5)
-    base = divergence_sweep(b1_axis, b2_axis, cfg, replicates=3, backend="numba",
-                            chunk_size=10**6)
+    base = divergence_sweep(b1_axis, b2_axis, cfg, replicates=3, backend="numba", chunk_size=10**6)
     assert base.status.shape == (5, 4, 3)
-    _assert_datasets_equal(divergence_sweep(b1_axis, b2_axis, cfg, replicates=3,
-                                            backend="numba", chunk_size=7), base)
-    _assert_datasets_equal(divergence_sweep(b1_axis, b2_axis, cfg, replicates=3,
-                                            backend="numpy", chunk_size=7), base)
-    _assert_datasets_equal(divergence_sweep(b1_axis, b2_axis, cfg, replicates=3,
-                                            backend="auto"), base)
+    _assert_datasets_equal(
+        divergence_sweep(b1_axis, b2_axis, cfg, replicates=3, backend="numba", chunk_size=7), base
+    )
+    _assert_datasets_equal(
+        divergence_sweep(b1_axis, b2_axis, cfg, replicates=3, backend="numpy", chunk_size=7), base
+    )
+    _assert_datasets_equal(
+        divergence_sweep(b1_axis, b2_axis, cfg, replicates=3, backend="auto"), base
+    )
     assert base.attrs["backend"] == "numba"
     # global ids: trajectory (i, j, rep) uses id (i * 4 + j) * 3 + rep
     g1, g2, _ = np.meshgrid(b1_axis, b2_axis, np.arange(3), indexing="ij")
@@ -181,10 +230,11 @@ def test_divergence_sweep_cupy_warns_and_uses_numba():
 
 # ------------------------------------------------------------------------ classification
 def test_sign_sgd_corner_diverges_every_replicate():
-    # beta1 = beta2 = 0: sign descent, every epoch moves x by -(2 - n) * eta_k (THEORY §3.2)
+    # beta1 = beta2 = 0: sign descent, every epoch moves x by -(2 - n) * eta_k (docs/theory §3.2)
     for sampling in SAMPLINGS:
-        ds = divergence_sweep([0.0], [0.0], SweepConfig(n=10, epochs=200, sampling=sampling),
-                              replicates=8)
+        ds = divergence_sweep(
+            [0.0], [0.0], SweepConfig(n=10, epochs=200, sampling=sampling), replicates=8
+        )
         assert (ds.status.values == DIVERGED).all()
         assert (ds.x_final.values > 0).all()
 
@@ -193,8 +243,9 @@ def test_sign_sgd_corner_diverges_every_replicate():
 def test_positive_cyclic_drift_converges(x0):
     b1, b2, n = 0.9, 0.999, 10
     assert cyclic_drift(b1, b2, n) > 0.3
-    ds = divergence_sweep([b1], [b2], SweepConfig(n=n, epochs=1000, sampling="cyclic", x0=x0),
-                          replicates=2)
+    ds = divergence_sweep(
+        [b1], [b2], SweepConfig(n=n, epochs=1000, sampling="cyclic", x0=x0), replicates=2
+    )
     assert (ds.status.values == CONVERGED).all()
     assert np.abs(ds.x_final.values + 2.0).max() <= 0.05 * max(1.0, abs(x0 + 2.0))
     assert (ds.diverged_at.values == -1).all()
@@ -231,22 +282,25 @@ def test_drift_estimate_cyclic_equals_closed_form():
         cfg = ChainConfig(n=n, r=r, sampling="cyclic", burn_in=3500, epochs=20, chains=8)
         ds = drift_estimate(b1_axis, b2_axis, cfg)
         g1, g2 = np.meshgrid(b1_axis, b2_axis, indexing="ij")
-        np.testing.assert_allclose(ds.drift.values, cyclic_drift(g1, g2, n, r), rtol=0,
-                                   atol=1e-10)
+        np.testing.assert_allclose(ds.drift.values, cyclic_drift(g1, g2, n, r), rtol=0, atol=1e-10)
         assert (ds.half_width.values == 0).all()
         assert np.array_equal(ds.ci_low.values, ds.drift.values)
         assert np.array_equal(ds.ci_high.values, ds.drift.values)
     # not enough burn-in is visible at this tolerance (the check can fail)
-    short = drift_estimate([0.9], [0.999], ChainConfig(n=n, r=10.0, sampling="cyclic",
-                                                       burn_in=10, epochs=20))
+    short = drift_estimate(
+        [0.9], [0.999], ChainConfig(n=n, r=10.0, sampling="cyclic", burn_in=10, epochs=20)
+    )
     assert abs(short.drift.values[0, 0] - cyclic_drift(0.9, 0.999, n)) > 1e-6
 
 
 @pytest.mark.parametrize("n", [3, 10, 25])
 def test_drift_estimate_sign_sgd_is_two_minus_n(n):
     for sampling in SAMPLINGS:
-        ds = drift_estimate([0.0], [0.0], ChainConfig(n=n, r=float(n), sampling=sampling,
-                                                      burn_in=3, epochs=40, chains=4))
+        ds = drift_estimate(
+            [0.0],
+            [0.0],
+            ChainConfig(n=n, r=float(n), sampling=sampling, burn_in=3, epochs=40, chains=4),
+        )
         if sampling == "iid":  # with replacement the count of r's per epoch is random
             assert ds.half_width.values[0, 0] > 0
         else:
@@ -262,10 +316,10 @@ def test_drift_estimate_iid_has_positive_width_and_covers_backends():
     assert (ds.half_width.values > 0).all()
     assert (ds.ci_low.values < ds.drift.values).all()
     assert (ds.drift.values < ds.ci_high.values).all()
-    np.testing.assert_allclose(ds.ci_high.values - ds.drift.values, ds.half_width.values,
-                               rtol=1e-12)
-    np.testing.assert_allclose(ds.drift.values - ds.ci_low.values, ds.half_width.values,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        ds.ci_high.values - ds.drift.values, ds.half_width.values, rtol=1e-12
+    )
+    np.testing.assert_allclose(ds.drift.values - ds.ci_low.values, ds.half_width.values, rtol=1e-12)
     # chunking and backend change no number
     for kwargs in ({"backend": "numpy"}, {"chunk_size": 10}, {"backend": "numpy", "chunk_size": 1}):
         other = drift_estimate(b1_axis, b2_axis, cfg, **kwargs)
@@ -281,8 +335,9 @@ def test_drift_estimate_cyclic_half_width_zero_for_any_chain_count():
 
 # ------------------------------------------------------------------------ region area
 def _status(values, b1_axis, b2_axis):
-    return xr.DataArray(values, dims=("beta1", "beta2"),
-                        coords={"beta1": b1_axis, "beta2": b2_axis})
+    return xr.DataArray(
+        values, dims=("beta1", "beta2"), coords={"beta1": b1_axis, "beta2": b2_axis}
+    )
 
 
 def test_region_area():
@@ -296,11 +351,13 @@ def test_region_area():
     assert region_area(_status(np.full((17, 23), UNDECIDED), b1_axis, b2_axis)) == 0.0
     # transposed input and a replicate dimension (majority vote)
     assert region_area(_status(full, b1_axis, b2_axis).T) == pytest.approx(1.0, abs=1e-14)
-    reps = xr.concat([_status(full, b1_axis, b2_axis)] * 2 + [_status(none, b1_axis,
-                                                                      b2_axis)], "replicate")
+    reps = xr.concat(
+        [_status(full, b1_axis, b2_axis)] * 2 + [_status(none, b1_axis, b2_axis)], "replicate"
+    )
     assert region_area(reps) == pytest.approx(1.0, abs=1e-14)
-    reps = xr.concat([_status(full, b1_axis, b2_axis)] + [_status(none, b1_axis,
-                                                                  b2_axis)] * 2, "replicate")
+    reps = xr.concat(
+        [_status(full, b1_axis, b2_axis)] + [_status(none, b1_axis, b2_axis)] * 2, "replicate"
+    )
     assert region_area(reps) == 0.0
     # diverged exactly where beta2 < 0.5 on a uniform fine grid
     axis = (np.arange(200) + 0.5) / 200
@@ -338,10 +395,13 @@ def test_kernels_bad_grid(kernel):
         kernel(B3, np.array([0.1, np.nan, 0.3]), cfg, keys)
 
 
-@pytest.mark.parametrize("kernel", [
-    sweep_numba,
-    sweep_reference,
-])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        sweep_numba,
+        sweep_reference,
+    ],
+)
 @pytest.mark.parametrize("keys", [KEYS3[:1], trajectory_keys(0, np.arange(4)), KEYS3[:, None]])
 def test_sweep_kernels_bad_keys_shape(kernel, keys):
     with pytest.raises(ValueError, match="^keys "):
@@ -349,8 +409,9 @@ def test_sweep_kernels_bad_keys_shape(kernel, keys):
 
 
 @pytest.mark.parametrize("kernel", CHAIN_KERNELS)
-@pytest.mark.parametrize("keys", [KEYS3, trajectory_keys(0, np.arange(6))[:, None],
-                                  trajectory_keys(0, np.arange(7))])
+@pytest.mark.parametrize(
+    "keys", [KEYS3, trajectory_keys(0, np.arange(6))[:, None], trajectory_keys(0, np.arange(7))]
+)
 def test_chain_kernels_bad_keys_shape(kernel, keys):
     with pytest.raises(ValueError, match="^keys "):
         kernel(B3, B3, CHAIN, keys)
@@ -368,27 +429,33 @@ def test_kernels_reject_wrong_config_type(kernel):
         kernel(B3, B3, {"n": 5, "epochs": 10, "r": 5.0, "chains": 1}, KEYS3)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"n": 1, "epochs": 10}, "n"),
-    ({"n": 5, "epochs": 1}, "epochs"),
-    ({"n": 5, "epochs": 10, "sampling": "random"}, "sampling"),
-    ({"n": 5, "epochs": 10, "schedule": "inv_sqrt_step"}, "schedule"),
-    ({"n": 5, "epochs": 10, "a": 0.0}, "a"),
-    ({"n": 5, "epochs": 10, "lr": -1.0}, "lr"),
-    ({"n": 5, "epochs": 10, "eps": -1e-8}, "eps"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"n": 1, "epochs": 10}, "n"),
+        ({"n": 5, "epochs": 1}, "epochs"),
+        ({"n": 5, "epochs": 10, "sampling": "random"}, "sampling"),
+        ({"n": 5, "epochs": 10, "schedule": "inv_sqrt_step"}, "schedule"),
+        ({"n": 5, "epochs": 10, "a": 0.0}, "a"),
+        ({"n": 5, "epochs": 10, "lr": -1.0}, "lr"),
+        ({"n": 5, "epochs": 10, "eps": -1e-8}, "eps"),
+    ],
+)
 def test_sweep_config_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} "):
         SweepConfig(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"n": 1, "r": 1.0}, "n"),
-    ({"n": 5, "r": 0.0}, "r"),
-    ({"n": 5, "r": 5.0, "sampling": "sorted"}, "sampling"),
-    ({"n": 5, "r": 5.0, "epochs": 0}, "epochs"),
-    ({"n": 5, "r": 5.0, "chains": 1}, "chains"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"n": 1, "r": 1.0}, "n"),
+        ({"n": 5, "r": 0.0}, "r"),
+        ({"n": 5, "r": 5.0, "sampling": "sorted"}, "sampling"),
+        ({"n": 5, "r": 5.0, "epochs": 0}, "epochs"),
+        ({"n": 5, "r": 5.0, "chains": 1}, "chains"),
+    ],
+)
 def test_chain_config_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} "):
         ChainConfig(**kwargs)

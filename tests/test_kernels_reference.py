@@ -1,4 +1,4 @@
-"""Every optimizer variant against the hand-written float64 loops (THEORY.md §1.1, §1.3)."""
+"""Every optimizer variant against the hand-written float64 loops (docs/theory §1.1, §1.3)."""
 
 import numpy as np
 import pytest
@@ -51,9 +51,21 @@ def test_adam_matches_reference(data, bias_correction, eps, scheduled):
     f = factors if scheduled else None
     opt = adam(h["lr"], h["beta1"], h["beta2"], eps=eps, bias_correction=bias_correction)
     kernel = kernel_path(opt, grads, x0, f)
-    assert_matches(kernel, lambda b: ref.adam_loop(
-        grads[:, b].tolist(), x0[b], h["lr"][b], h["beta1"][b], h["beta2"][b], eps,
-        bias_correction, None, f), BATCH)
+    assert_matches(
+        kernel,
+        lambda b: ref.adam_loop(
+            grads[:, b].tolist(),
+            x0[b],
+            h["lr"][b],
+            h["beta1"][b],
+            h["beta2"][b],
+            eps,
+            bias_correction,
+            None,
+            f,
+        ),
+        BATCH,
+    )
 
 
 @pytest.mark.parametrize("variant", ["torch", "optax", "paper"])
@@ -62,16 +74,29 @@ def test_amsgrad_matches_reference(data, variant, eps):
     grads, x0, h, _ = data
     opt = amsgrad(h["lr"], h["beta1"], h["beta2"], eps=eps, variant=variant)
     kernel = kernel_path(opt, grads, x0)
-    assert_matches(kernel, lambda b: ref.adam_loop(
-        grads[:, b].tolist(), x0[b], h["lr"][b], h["beta1"][b], h["beta2"][b], eps,
-        variant != "paper", variant), BATCH)
+    assert_matches(
+        kernel,
+        lambda b: ref.adam_loop(
+            grads[:, b].tolist(),
+            x0[b],
+            h["lr"][b],
+            h["beta1"][b],
+            h["beta2"][b],
+            eps,
+            variant != "paper",
+            variant,
+        ),
+        BATCH,
+    )
 
 
 def test_amsgrad_variants_really_differ():
     """torch (max of raw v) and optax (max of v-hat) disagree once v decays while 1-β2^t grows."""
     g = np.concatenate([np.full(5, 10.0), np.full(50, 0.1)])[:, None, None]
-    paths = {v: kernel_path(amsgrad(0.1, 0.9, 0.9, variant=v), g, np.zeros((1, 1)))
-             for v in ("torch", "optax", "paper")}
+    paths = {
+        v: kernel_path(amsgrad(0.1, 0.9, 0.9, variant=v), g, np.zeros((1, 1)))
+        for v in ("torch", "optax", "paper")
+    }
     assert relative_error(paths["torch"], paths["optax"]) > 1e-3
     assert relative_error(paths["torch"], paths["paper"]) > 1e-3
 
@@ -79,15 +104,26 @@ def test_amsgrad_variants_really_differ():
 def test_rmsprop_sgd_sgdm_match_reference(data):
     grads, x0, h, factors = data
     k = kernel_path(rmsprop(h["lr"], h["beta2"], eps=1e-8), grads, x0, factors)
-    assert_matches(k, lambda b: ref.adam_loop(grads[:, b].tolist(), x0[b], h["lr"][b], 0.0,
-                                              h["beta2"][b], 1e-8, False, None, factors), BATCH)
+    assert_matches(
+        k,
+        lambda b: ref.adam_loop(
+            grads[:, b].tolist(), x0[b], h["lr"][b], 0.0, h["beta2"][b], 1e-8, False, None, factors
+        ),
+        BATCH,
+    )
     k = kernel_path(sgd(h["lr"]), grads, x0, factors)
-    assert_matches(k, lambda b: ref.sgd_loop(grads[:, b].tolist(), x0[b], h["lr"][b], factors),
-                   BATCH)
+    assert_matches(
+        k, lambda b: ref.sgd_loop(grads[:, b].tolist(), x0[b], h["lr"][b], factors), BATCH
+    )
     for form in ("ema", "heavy_ball"):
         k = kernel_path(sgdm(h["lr"], h["beta1"], form=form), grads, x0, factors)
-        assert_matches(k, lambda b, form=form: ref.sgdm_loop(
-            grads[:, b].tolist(), x0[b], h["lr"][b], h["beta1"][b], form, factors), BATCH)
+        assert_matches(
+            k,
+            lambda b, form=form: ref.sgdm_loop(
+                grads[:, b].tolist(), x0[b], h["lr"][b], h["beta1"][b], form, factors
+            ),
+            BATCH,
+        )
 
 
 @pytest.mark.parametrize("coordinatewise", [True, False])
@@ -96,8 +132,11 @@ def test_clipped_adam_matches_reference(data, coordinatewise):
     D = np.array([0.01, 0.1, 1.0, 2.0])
     beta = np.array([0.0, 0.5, 0.9, 0.99])
     kernel = kernel_path(clipped_adam(D, beta, coordinatewise), grads, x0)
-    assert_matches(kernel, lambda b: ref.clipped_adam_loop(
-        grads[:, b].tolist(), x0[b], D[b], beta[b], coordinatewise), BATCH)
+    assert_matches(
+        kernel,
+        lambda b: ref.clipped_adam_loop(grads[:, b].tolist(), x0[b], D[b], beta[b], coordinatewise),
+        BATCH,
+    )
 
 
 def test_clipped_adam_increment_is_clipped_adam_increment():
@@ -111,8 +150,12 @@ def test_clipped_adam_increment_is_clipped_adam_increment():
     g = rng.normal(size=(200, 1, 3)) + 0.5
     alpha = D * np.sqrt((1 + beta) / (1 - beta))
     clipped = np.diff(kernel_path(clipped_adam(D, beta), g, np.zeros((1, 3))), axis=0)
-    plain = np.diff(kernel_path(adam(alpha, beta, beta**2, eps=0.0, bias_correction=False), g,
-                                np.zeros((1, 3))), axis=0)
+    plain = np.diff(
+        kernel_path(
+            adam(alpha, beta, beta**2, eps=0.0, bias_correction=False), g, np.zeros((1, 3))
+        ),
+        axis=0,
+    )
     assert np.max(np.abs(clipped - np.clip(plain, -D, D))) <= TOL * D
     binding = np.abs(plain) > D
     assert binding.any() and (~binding).any()

@@ -15,8 +15,14 @@ from test_docs import ROOT, DocsBuild, docs_build
 
 NOTEBOOKS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
 # the notebooks the documentation promises (docs/notebooks.md); any other one is covered too
-EXPECTED = ("divergence_atlas", "ftrl_equivalence", "o2nc_rates", "own_problem",
-            "r18_counterexample", "write_your_own_claim")
+EXPECTED = (
+    "divergence_atlas",
+    "ftrl_equivalence",
+    "o2nc_rates",
+    "own_problem",
+    "r18_counterexample",
+    "write_your_own_claim",
+)
 # CI runs each notebook in seconds on two cores (about 15 s for the slowest); a size raised
 # for a paper-scale run and committed by mistake shows up here
 MAX_SECONDS = 120.0
@@ -50,8 +56,9 @@ def test_notebook_is_committed_without_outputs(name: str) -> None:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_executes_and_shows_figures(built: DocsBuild, name: str) -> None:
     record = built.executions.get(f"generated/notebooks/{name}")
-    assert record is not None, (f"{name}.ipynb was not executed by the docs build:\n"
-                                + "\n".join(built.log.splitlines()[-30:]))
+    assert record is not None, f"{name}.ipynb was not executed by the docs build:\n" + "\n".join(
+        built.log.splitlines()[-30:]
+    )
     assert record["succeeded"], f"{name}.ipynb failed:\n{record['traceback']}"
     page = Path(built.html, "generated", "notebooks", f"{name}.html").read_text()
     assert "<img" in page, f"{name}: no figure in the executed notebook"
@@ -74,6 +81,6 @@ def test_o2nc_rates_shows_the_rate_table(built: DocsBuild) -> None:
 
 def test_own_problem_shows_both_outcomes_of_the_pattern_check(built: DocsBuild) -> None:
     page = Path(built.html, "generated", "notebooks", "own_problem.html").read_text()
-    assert "True | constant pattern" in page  # the counterexample fits THEORY §3.2
+    assert "True | constant pattern" in page  # the counterexample fits docs/theory §3.2
     assert "fits: False" in page and "boundary: None" in page  # the regression does not
     assert page.count("<img") >= 4  # two regions with a boundary, one without, U_t

@@ -38,8 +38,11 @@ def test_d2d_against_direct_double_sums():
     def M(t):
         return sum(beta ** (t - s) * v[s] for s in range(t + 1))
 
-    rhs = S(T - 1, u[T - 1]) + (1 - beta) * sum(S(t, u[t]) for t in range(T - 1)) + beta * sum(
-        M(t) @ (u[t + 1] - u[t]) for t in range(T - 1))
+    rhs = (
+        S(T - 1, u[T - 1])
+        + (1 - beta) * sum(S(t, u[t]) for t in range(T - 1))
+        + beta * sum(M(t) @ (u[t + 1] - u[t]) for t in range(T - 1))
+    )
     assert discounted_to_dynamic_sides(v, d, u, beta)[1] == pytest.approx(rhs, rel=1e-12)
 
 
@@ -61,9 +64,15 @@ def test_omd_is_heavy_ball():
     assert relative_error(np.asarray(steps), omd) <= 1e-13
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"eta": 0.0}, "eta"), ({"beta": 1.0}, "beta"), ({"beta": 0.0}, "beta"), ({"mu": -1.0}, "mu"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"eta": 0.0}, "eta"),
+        ({"beta": 1.0}, "beta"),
+        ({"beta": 0.0}, "beta"),
+        ({"mu": -1.0}, "mu"),
+    ],
+)
 def test_omd_bad_input(kwargs, match):
     args = {"eta": 0.1, "beta": 0.9, "mu": 0.0} | kwargs
     with pytest.raises(ValueError, match=match):
@@ -111,9 +120,11 @@ def test_randomisation_estimates_are_unbiased():
     x, d = np.array([0.3, -0.2]), np.array([1.0, 0.5])
     f0 = p.value(x[None])[0]
     phi = lambda s: p.value((x + s * d)[None])[0] - f0  # noqa: E731
-    targets = {"uniform": phi(1.0),
-               "exponential": quad(lambda s: np.exp(-s) * phi(s), 0, np.inf)[0],
-               "uniform02": 0.5 * quad(phi, 0, 2)[0]}
+    targets = {
+        "uniform": phi(1.0),
+        "exponential": quad(lambda s: np.exp(-s) * phi(s), 0, np.inf)[0],
+        "uniform02": 0.5 * quad(phi, 0, 2)[0],
+    }
     rng = np.random.default_rng(2)
     for law, target in targets.items():
         est = randomisation_estimates(p, x, d, law, 20000, 16, rng)
@@ -129,7 +140,8 @@ def test_dimension_check_accepts_the_bounds_and_catches_mu_d_squared():
     assert all(r["consistent"] for r in rep.values())
     bad = o2nc.dimension_report(2)
     assert [k for k, r in bad.items() if not r["consistent"]] == [
-        "Lemma 3.1 (AMC25): bound on E||grad F(ybar)||_[lambda]"]
+        "Lemma 3.1 (AMC25): bound on E||grad F(ybar)||_[lambda]"
+    ]
 
 
 def test_dimension_check_catches_perturbed_exponents():
@@ -137,8 +149,14 @@ def test_dimension_check_catches_perturbed_exponents():
 
     s = o2nc.o2nc_symbols()
     # Corollary 4.1 with lambda instead of sqrt(lambda): no longer dimensionless
-    wrong = 49 * (s["G"] + s["sigma"]) ** 2 * s["epsilon"] ** -2 * s["Delta_F"] * s["lambda"] * (
-        s["epsilon"] ** sp.Rational(-3, 2))
+    wrong = (
+        49
+        * (s["G"] + s["sigma"]) ** 2
+        * s["epsilon"] ** -2
+        * s["Delta_F"]
+        * s["lambda"]
+        * (s["epsilon"] ** sp.Rational(-3, 2))
+    )
     assert set(o2nc.term_dimensions(wrong)) == {(sp.Rational(1, 2), sp.Rational(-3, 2))}
     # a gradient plus a length: two terms of different dimensions
     assert set(o2nc.term_dimensions((s["G"] + s["D"]) * s["T"])) == {(1, -1), (0, 1)}
@@ -165,7 +183,7 @@ def test_rate_derivation_shares_and_parameters():
     from adamtheory.theory import o2nc_rates as r
 
     choice = r.parameter_choice()
-    # THEORY's expected scalings: 1-beta = Theta(eps²/(G+sigma)²), D = Theta((1-beta) sqrt(eps/lam))
+    # expected scalings: 1-beta = Theta(eps²/(G+sigma)²), D = Theta((1-beta) sqrt(eps/lam))
     assert sp.simplify((1 - choice[r.beta]) * (r.G + r.sigma) ** 2 / r.eps**2) == sp.Rational(1, 9)
     ratio = sp.simplify(choice[r.D] / ((1 - choice[r.beta]) * sp.sqrt(r.eps / r.lam)))
     assert ratio == sp.Rational(1, 4)

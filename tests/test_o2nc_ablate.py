@@ -13,8 +13,20 @@ from adamtheory.kernels.conversion import ClippedAdamLearner, o2nc_run
 from adamtheory.plots.o2nc import ablation_figure
 from adamtheory.problems.o2nc_suite import smoothed_cone
 
-NUMBERS = ("gradnorm_mean", "gradnorm_low", "gradnorm_high", "ratio", "ratio_low", "ratio_high",
-           "U_mean", "U_low", "U_high", "U_ratio", "U_ratio_low", "U_ratio_high")
+NUMBERS = (
+    "gradnorm_mean",
+    "gradnorm_low",
+    "gradnorm_high",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+    "U_mean",
+    "U_low",
+    "U_high",
+    "U_ratio",
+    "U_ratio_low",
+    "U_ratio_high",
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +38,8 @@ def test_registered_after_the_o2nc_run_claims():
     ids = [c.id for c in REGISTRY]
     assert ids.index("ABLATE") == ids.index("COORD") + 1
     claim = get_claim("ABLATE")
-    assert claim.reported and claim.control_entry is None and claim.figure is ablation_figure
+    assert claim.reported and claim.control_entry is None
+    assert claim.figure.resolve() is ablation_figure  # a lazy_figure, imported when drawn
 
 
 def test_quick_run_is_reported_with_the_full_table(result):
@@ -75,10 +88,13 @@ def test_figure_from_a_json_round_trip(result):
     values = json.loads(json.dumps(result.to_json()))["values"]
     fig = ablation_figure(values)
     assert len(fig.axes) == 2
-    # one bar per (problem, arm) in each panel
-    n = len(values["problems"]) * len(ARMS)
-    assert all(len(ax.patches) == n for ax in fig.axes)
-    assert all(ax.get_yscale() == "log" for ax in fig.axes)
+    # a dot plot: per panel one marker set per problem, one marker per arm but the baseline
+    # (the line at ratio 1), on a log-ratio axis; no bars
+    for ax in fig.axes:
+        sets = [c for c in ax.containers if getattr(c, "has_xerr", False)]
+        assert len(sets) == len(values["problems"])
+        assert all(len(c.lines[0].get_xdata()) == len(ARMS) - 1 for c in sets)
+        assert ax.get_xscale() == "log" and not ax.patches
 
 
 def test_zero_ema_decay_reads_out_the_last_iterate():
@@ -86,8 +102,17 @@ def test_zero_ema_decay_reads_out_the_last_iterate():
     decay 0 is y_t, so its ybar_T is x_T exactly."""
     problem = smoothed_cone(2, 0.1, x0=[0.4, 0.4])
     learner = ClippedAdamLearner(D=0.01, beta1=0.9, coordinatewise=False)
-    ds = o2nc_run(problem, learner, conversion="exponential", T=200, batch=3, seed=4,
-                  ema_beta=0.0, record_path=True, lower=False)
+    ds = o2nc_run(
+        problem,
+        learner,
+        conversion="exponential",
+        T=200,
+        batch=3,
+        seed=4,
+        ema_beta=0.0,
+        record_path=True,
+        lower=False,
+    )
     assert np.array_equal(ds.ybar_final.values, ds.path.values[-1])
     last_grad = np.linalg.norm(problem.grad(ds.path.values[-1]), axis=1)
     np.testing.assert_allclose(ds.gradnorm_final.values, last_grad, rtol=1e-12)

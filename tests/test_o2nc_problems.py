@@ -32,8 +32,9 @@ RTOL = 1e-10
 
 def _cases():
     return {
-        "quadratic": diagonal_quadratic([0.5, 2.0, 3.0], centre=[0.1, -0.2, 0.3],
-                                        x0=[1.0, -1.0, 2.0], radius=1.5),
+        "quadratic": diagonal_quadratic(
+            [0.5, 2.0, 3.0], centre=[0.1, -0.2, 0.3], x0=[1.0, -1.0, 2.0], radius=1.5
+        ),
         "double_well": double_well(3, bump=2.0, width=0.7),
         "double_well_shallow": double_well(2, bump=1.5, width=1.3),
         "cone": smoothed_cone(3, 0.3, centre=[0.2, -0.1, 0.4]),
@@ -169,8 +170,12 @@ def test_double_well_shape_constants_against_a_dense_grid():
         # dense grid, then bounded refinement around the best grid point
         k = int(np.argmax(fn(u)))
         lo, hi = u[max(k - 1, 0)], u[min(k + 1, u.size - 1)]
-        res = minimize_scalar(lambda t: -fn(np.asarray(t)), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-12})
+        res = minimize_scalar(
+            lambda t: -fn(np.asarray(t)),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
         return max(-res.fun, fn(u).max())
 
     u = np.linspace(0, 20, 200001)
@@ -212,8 +217,12 @@ def test_cone_constants_are_the_derived_closed_forms():
 def test_valley_is_non_separable_with_coordinate_sups_from_the_rotation():
     p = CASES["valley"]
     q = np.asarray(p.rotation)
-    assert np.abs(p.hessian(np.zeros((1, 3)))[0] - np.diag(np.diag(p.hessian(np.zeros((1, 3)))[0]))
-                  ).max() > 0.1
+    assert (
+        np.abs(
+            p.hessian(np.zeros((1, 3)))[0] - np.diag(np.diag(p.hessian(np.zeros((1, 3)))[0]))
+        ).max()
+        > 0.1
+    )
     a = np.asarray(p.amplitudes)
     np.testing.assert_allclose(p.o2nc_constants.G_coords, np.abs(q).T @ a, rtol=1e-15)
     # far out along sign(Q_ij) in every rotated direction, |d_j F| -> G_j
@@ -270,8 +279,9 @@ def test_coordinate_scales_are_normalised_and_spiky_gains(dim):
     noise = coordinate_scale(one).proportional_noise(0.3)
     assert noise.sigma == pytest.approx(0.3, rel=1e-14)
     assert coordinate_gain(noise.sigma_coords) == pytest.approx(g_one, rel=1e-12)
-    assert coordinate_gain(coordinate_scale(one).isotropic_noise(0.3).sigma_coords) == \
-        pytest.approx(1.0, rel=1e-12)
+    assert coordinate_gain(
+        coordinate_scale(one).isotropic_noise(0.3).sigma_coords
+    ) == pytest.approx(1.0, rel=1e-12)
 
 
 def test_spiky_gain_grows_with_dimension():
@@ -318,11 +328,13 @@ def test_cupy_matches_numpy():
         for name in ("value", "grad"):
             got = getattr(p, name)(xg)
             assert array_namespace(got) is cupy
-            np.testing.assert_allclose(cupy.asnumpy(got), getattr(p, name)(x), rtol=1e-13,
-                                       atol=1e-15)
+            np.testing.assert_allclose(
+                cupy.asnumpy(got), getattr(p, name)(x), rtol=1e-13, atol=1e-15
+            )
         if hasattr(p, "hessian"):
-            np.testing.assert_allclose(cupy.asnumpy(p.hessian(xg)), p.hessian(x), rtol=1e-13,
-                                       atol=1e-15)
+            np.testing.assert_allclose(
+                cupy.asnumpy(p.hessian(xg)), p.hessian(x), rtol=1e-13, atol=1e-15
+            )
 
 
 BAD = [
@@ -340,8 +352,13 @@ BAD = [
     (lambda: log_cosh_valley(1), ValueError, "dim"),
     (lambda: log_cosh_valley(3, valley_width=-1.0), ValueError, "valley_width"),
     (lambda: log_cosh_valley(3, amplitudes=[1.0, 0.0, 1.0]), ValueError, "amplitudes"),
-    (lambda: LogCoshValley(((1.0, 1.0), (0.0, 1.0)), (1.0, 1.0), (1.0, 1.0), (0.0, 0.0),
-                           (0.0, 0.0)), ValueError, "rotation"),
+    (
+        lambda: LogCoshValley(
+            ((1.0, 1.0), (0.0, 1.0)), (1.0, 1.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0)
+        ),
+        ValueError,
+        "rotation",
+    ),
     (lambda: coordinate_scale([]), ValueError, "scales"),
     (lambda: coordinate_scale([1.0, -1.0]), ValueError, "scales"),
     (lambda: flat_scales(0), ValueError, "dim"),
@@ -354,8 +371,11 @@ BAD = [
     (lambda: GaussianNoise(()), ValueError, "sigma_coords"),
     (lambda: isotropic_noise(-1.0, 3), ValueError, "sigma"),
     (lambda: isotropic_noise(1.0, 0), ValueError, "dim"),
-    (lambda: GaussianNoise((1.0, 1.0)).sample(np.random.default_rng(0), (4, 3)), ValueError,
-     "shape"),
+    (
+        lambda: GaussianNoise((1.0, 1.0)).sample(np.random.default_rng(0), (4, 3)),
+        ValueError,
+        "shape",
+    ),
     (lambda: GaussianNoise((1.0,)).sample(0, (4, 1)), TypeError, "rng"),
     (lambda: absolute_value(noise_sigma=-1.0), ValueError, "noise_sigma"),
     (lambda: absolute_value().goldstein_norm(np.zeros((2, 1)), -1.0), ValueError, "delta"),

@@ -13,17 +13,25 @@ from adamtheory.rules import relative_error
 # beta = 0 exactly, or not so tiny that beta^k * v lands in denormals (see Adam's docstring)
 betas = st.one_of(st.just(0.0), st.floats(1e-3, 0.999))
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
-grad_seqs = arrays(np.float64, st.tuples(st.integers(1, 30), st.just(2), st.integers(1, 4)),
-                   elements=finite)
+grad_seqs = arrays(
+    np.float64, st.tuples(st.integers(1, 30), st.just(2), st.integers(1, 4)), elements=finite
+)
 # g² must neither underflow nor overflow for the scale invariance to hold in float64
 # (|g| within about 1e-154..1e154; documented on Adam): magnitudes 10^[-100, 100] or exact 0.
 scaled_elements = st.one_of(
     st.just(0.0),
-    st.builds(lambda s, e, m: s * m * 10.0**e, st.sampled_from([-1.0, 1.0]),
-              st.integers(-100, 100), st.floats(1.0, 9.99)),
+    st.builds(
+        lambda s, e, m: s * m * 10.0**e,
+        st.sampled_from([-1.0, 1.0]),
+        st.integers(-100, 100),
+        st.floats(1.0, 9.99),
+    ),
 )
-scaled_seqs = arrays(np.float64, st.tuples(st.integers(1, 30), st.just(2), st.integers(1, 4)),
-                     elements=scaled_elements)
+scaled_seqs = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 30), st.just(2), st.integers(1, 4)),
+    elements=scaled_elements,
+)
 
 
 def path(opt, grads, x0):
@@ -36,8 +44,7 @@ def path(opt, grads, x0):
     return np.stack(out), states
 
 
-@given(grads=scaled_seqs, b1=betas, b2=betas, scale=st.floats(1e-6, 1e6),
-       bc=st.booleans())
+@given(grads=scaled_seqs, b1=betas, b2=betas, scale=st.floats(1e-6, 1e6), bc=st.booleans())
 def test_eps0_adam_invariant_to_positive_gradient_scaling(grads, b1, b2, scale, bc):
     x0 = np.zeros(grads.shape[1:])
     opt = adam(0.1, b1, b2, eps=0.0, bias_correction=bc)
@@ -76,17 +83,23 @@ def test_batched_run_equals_per_trajectory_runs(seed, sampling, n, batch):
     lr = rng.uniform(0.01, 0.5, batch)
     x0 = rng.uniform(-3, 1, (batch, 1))
     problem = one_big_gradient(n)
-    kw = {"epochs": 6, "sampling": sampling, "seed": seed, "record": 3,
-          "schedule": "inv_sqrt_epoch", "backend": "numpy"}
+    kw = {
+        "epochs": 6,
+        "sampling": sampling,
+        "seed": seed,
+        "record": 3,
+        "schedule": "inv_sqrt_epoch",
+        "backend": "numpy",
+    }
     together = run(problem, adam(lr, b1, b2, eps=0.0), x0=x0, **kw)
     # Same random streams by construction; arithmetic may differ in the last ulp because a
     # scalar hyperparameter uses C pow() and an array NumPy's SIMD power().
     for i in range(batch):
-        alone = run(problem, adam(lr[i], b1[i], b2[i], eps=0.0), x0=x0[i], trajectory_ids=[i],
-                    **kw)
+        alone = run(problem, adam(lr[i], b1[i], b2[i], eps=0.0), x0=x0[i], trajectory_ids=[i], **kw)
         assert relative_error(alone.x.values[0], together.x.values[i]) <= 1e-12
-        assert relative_error(alone.min_grad_norm.values[0],
-                              together.min_grad_norm.values[i]) <= 1e-12
+        assert (
+            relative_error(alone.min_grad_norm.values[0], together.min_grad_norm.values[i]) <= 1e-12
+        )
 
 
 @given(seed=st.integers(0, 2**32), n=st.integers(2, 6), d=st.integers(1, 3))
@@ -96,6 +109,12 @@ def test_sgd_unit_step_on_quadratic_jumps_to_the_sampled_centre(seed, n, d):
 
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(n, d))
-    ds = run(quadratic_finite_sum(centres), sgd(1.0), steps=1, sampling="cyclic",
-             backend="numpy", record="final")
+    ds = run(
+        quadratic_finite_sum(centres),
+        sgd(1.0),
+        steps=1,
+        sampling="cyclic",
+        backend="numpy",
+        record="final",
+    )
     assert relative_error(ds.x_final.values[0], centres[0]) == 0.0

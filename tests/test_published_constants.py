@@ -1,11 +1,11 @@
 """Constants typed from the papers.
 
-Every published constant below is copied by hand from the specification (THEORY.md §1.5, §3.3
+Every published constant below is copied by hand from the specification (docs/theory §1.5, §3.3
 and §4) into this module as a literal, and compared with the expression the code builds in
 :mod:`adamtheory.theory` (symbolically where the code has a SymPy expression, numerically, to
 1e-12 relative, through the public numeric functions). A typo in either place fails a test.
 
-Where THEORY.md publishes a constant that the code does not contain (AMC25 Theorem 3.1's 7/2,
+Where docs/theory publishes a constant that the code does not contain (AMC25 Theorem 3.1's 7/2,
 3ε and 4λ^½; the 4ε / 5ε targets, which live in the claims layer), the test is written against
 the nearest code expression and says so.
 """
@@ -23,8 +23,8 @@ import sympy as sp
 
 from adamtheory.theory import ema, o2nc, o2nc_params, o2nc_rates, reddi
 
-# ------------------------------------------------------------------ constants, typed from THEORY.md
-# AMC25 Theorem 3.1 (THEORY §4): ε ≤ (7/2)(G+σ), T ≥ 49(G+σ)²ε⁻²,
+# ------------------------------------------------------------------ constants, typed from the spec
+# AMC25 Theorem 3.1 (docs/theory §4): ε ≤ (7/2)(G+σ), T ≥ 49(G+σ)²ε⁻²,
 # E‖∇F(ȳ_τ)‖_[λ] ≤ 3ε + 4λ^½ ε^-½ Γ_x/T, Γ_x = (1 + 49(G+σ)²√C_x ε⁻²)·E Σ(F(x_t) − F(w_t)).
 THM31_EPS_MAX = sp.Rational(7, 2)
 THM31_T = 49
@@ -52,12 +52,12 @@ THM5_T_LN = sp.log(2)
 # AMC25 Lemma 3.1: μ ≥ 8λD(1 + C_x(1−β)^-2), and the bound's term μD/2.
 LEMMA31_MU = 8
 LEMMA31_MU_D_TERM = sp.Rational(1, 2)
-# THEORY §4: "Using μD is valid (2× conservative)" -- the code uses μD.
+# docs/theory §4: "Using μD is valid (2× conservative)" -- the code uses μD.
 LEMMA31_CODE_CONSERVATIVE = 2
 # AMC25 Lemma 3.2: η = 2‖u‖√(1−β)/(G+σ); regret bound's (μ/2)‖u‖².
 LEMMA32_ETA = 2
 LEMMA32_MU_U2 = sp.Rational(1, 2)
-# R18 Theorem 1 (THEORY §3.3): β2 = 1/(1+C²); R_T/T → (2C − 4)/3.
+# R18 Theorem 1 (docs/theory §3.3): β2 = 1/(1+C²); R_T/T → (2C − 4)/3.
 R18_BETA2_NUM, R18_BETA2_ONE, R18_BETA2_POWER = 1, 1, 2
 R18_REGRET_C, R18_REGRET_CONST, R18_REGRET_DEN = 2, -4, 3
 
@@ -123,6 +123,7 @@ def _t41_branches() -> tuple[sp.Expr, sp.Expr]:
 # Theorem 3.1 itself is not in the code; its constants are checked against the code's
 # expressions that descend from it (Cor. 4.2's epoch length is exactly its T requirement).
 
+
 def test_amc25_thm31_T_threshold_49():
     # AMC25 Theorem 3.1: T ≥ 49(G+σ)²ε⁻²  (code: o2nc_params "T_epoch_cor42")
     T_epoch = _params()["T_epoch_cor42"]
@@ -133,7 +134,7 @@ def test_amc25_thm31_eps_range_7_over_2():
     # AMC25 Theorem 3.1: ε ≤ (7/2)(G+σ). Not in the code; at the edge of the range the code's
     # Theorem 3.1 threshold 49(G+σ)²ε⁻² is (7/2)⁻²·49 = 4 ≥ 1, so 1 ≤ 49(G+σ)²ε⁻² on the whole
     # range (the step Γ_x ≤ 2·49(G+σ)²ε⁻²Δ_F behind Cor. 4.1's 8 = 2·4), and the inferred
-    # 1 − β⋆ = ε²/(49(G+σ)²) is 1/4, so β⋆ ≥ 3/4 > (1+√3)/4 (THEORY §4, Lemma 3.2's range).
+    # 1 − β⋆ = ε²/(49(G+σ)²) is 1/4, so β⋆ ≥ 3/4 > (1+√3)/4 (docs/theory §4, Lemma 3.2's range).
     edge = {EPS: THM31_EPS_MAX * (G + SIG)}
     T_edge = sp.simplify(_params()["T_epoch_cor42"].subs(edge))
     assert T_edge == THM31_T / THM31_EPS_MAX**2 == 4
@@ -142,11 +143,14 @@ def test_amc25_thm31_eps_range_7_over_2():
     assert 1 - one_minus_beta_star > (1 + sp.sqrt(3)) / 4
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="code/THEORY domain mismatch: Cor. 4.1 (via Thm 3.1) holds for "
-                          "ε ≤ (7/2)(G+σ), but o2nc_parameters refuses ε ≥ 3(G+σ) (its own "
-                          "1−β = ε²/(9(G+σ)²) needs β > 0), so T_cor41 is unavailable on "
-                          "[3, 7/2)(G+σ)")
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="code/specification domain mismatch: Cor. 4.1 (via Thm 3.1) holds for "
+    "ε ≤ (7/2)(G+σ), but o2nc_parameters refuses ε ≥ 3(G+σ) (its own "
+    "1−β = ε²/(9(G+σ)²) needs β > 0), so T_cor41 is unavailable on "
+    "[3, 7/2)(G+σ)",
+)
 def test_amc25_thm31_eps_range_published_thresholds_available():
     # AMC25 Theorem 3.1 / Cor. 4.1: ε ≤ (7/2)(G+σ) admits ε = 3.25(G+σ)
     G_v, s_v = 1.0, 0.2
@@ -157,13 +161,15 @@ def test_amc25_thm31_eps_range_published_thresholds_available():
 
 
 def test_amc25_thm31_bound_3eps_4sqrtlambda_give_cor41():
-    # AMC25 Theorem 3.1 → Corollary 4.1 (proof read, THEORY §4): Option I has C_x ≤ 1 and
+    # AMC25 Theorem 3.1 → Corollary 4.1 (proof read, §4): Option I has C_x ≤ 1 and
     # Σ(F(x_t) − F(w_t)) ≤ Δ_F, so Γ_x ≤ (1 + 49(G+σ)²ε⁻²)Δ_F ≤ 2·49(G+σ)²ε⁻²Δ_F; at the
     # code's T_cor41 (λ branch) the bound 3ε + 4λ^½ε^-½Γ_x/T is exactly 4ε.
     gamma_x = 2 * THM31_T * (G + SIG) ** 2 / EPS**2 * DF
     _, T_lam = _t41_branches()
-    bound = (THM31_BOUND_EPS * EPS
-             + THM31_BOUND_SQRT_LAMBDA * sp.sqrt(LAM) * EPS ** sp.Rational(-1, 2) * gamma_x / T_lam)
+    bound = (
+        THM31_BOUND_EPS * EPS
+        + THM31_BOUND_SQRT_LAMBDA * sp.sqrt(LAM) * EPS ** sp.Rational(-1, 2) * gamma_x / T_lam
+    )
     assert _is_zero(bound - COR41_BOUND * EPS)
 
 
@@ -172,8 +178,10 @@ def test_amc25_thm31_bound_3eps_4sqrtlambda_give_cor42():
     # Σ_t (F(x_t) − F(w_t)) = T(F(a_n) − E F(a_{n+1})), so averaged over N epochs Γ_x/T = Δ_F/N;
     # at the code's N_cor42 the bound 3ε + 4λ^½ε^-½Δ_F/N is exactly 4ε.
     N = _params()["N_cor42"]
-    bound = (THM31_BOUND_EPS * EPS
-             + THM31_BOUND_SQRT_LAMBDA * sp.sqrt(LAM) * EPS ** sp.Rational(-1, 2) * DF / N)
+    bound = (
+        THM31_BOUND_EPS * EPS
+        + THM31_BOUND_SQRT_LAMBDA * sp.sqrt(LAM) * EPS ** sp.Rational(-1, 2) * DF / N
+    )
     assert _is_zero(bound - COR42_BOUND * EPS)
 
 
@@ -193,7 +201,7 @@ def test_amc25_cor41_max_constant_8():
 
 def test_amc25_cor41_also_in_dimension_table():
     # AMC25 Corollary 4.1: 49·8 Δ_F λ^½ (G+σ)² ε^-7/2  (code: o2nc.o2nc_bounds, dimension check)
-    (expr, _), = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 4.1")]
+    ((expr, _),) = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 4.1")]
     typed = COR41_T * COR41_MAX * DF * sp.sqrt(LAM) * (G + SIG) ** 2 * EPS ** sp.Rational(-7, 2)
     assert _is_zero(expr - typed)
 
@@ -216,7 +224,7 @@ def test_amc25_cor42_epochs_4():
     # AMC25 Corollary 4.2: N ≥ 4 Δ_F λ^½ ε^-3/2  (code: o2nc_params "N_cor42")
     N = _params()["N_cor42"]
     assert sp.simplify(N / (DF * sp.sqrt(LAM) * EPS ** sp.Rational(-3, 2))) == COR42_N
-    (expr, _), = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 4.2")]
+    ((expr, _),) = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 4.2")]
     assert _is_zero(expr - COR42_N * DF * sp.sqrt(LAM) * EPS ** sp.Rational(-3, 2))
 
 
@@ -246,7 +254,7 @@ def test_amc25_cor51_max_constant_20():
     T_one, T_lam = _t51_branches()
     ratio = T_lam / T_one / (DF * sp.sqrt(LAM) * EPS ** sp.Rational(-3, 2))
     assert sp.simplify(ratio) == COR51_MAX
-    (expr, _), = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 5.1")]
+    ((expr, _),) = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Corollary 5.1")]
     typed = COR51_T * COR51_MAX * DF * sp.sqrt(LAM) * (G + SIG) ** 2 * EPS ** sp.Rational(-7, 2)
     assert _is_zero(expr - typed)
 
@@ -266,16 +274,20 @@ def _corollary_targets() -> dict[str, tuple[str, float]]:
     path = Path(o2nc_params.__file__).resolve().parents[1] / "claims" / "o2nc_runs.py"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "_OPTIONS" for t in node.targets):
+            isinstance(t, ast.Name) and t.id == "_OPTIONS" for t in node.targets
+        ):
             return ast.literal_eval(node.value)
     raise AssertionError(f"no _OPTIONS in {path}")
 
 
-@pytest.mark.parametrize("claim_id, conversion, factor", [
-    ("O2NC-COR41", "uniform", COR41_BOUND),  # AMC25 Corollary 4.1: ≤ 4ε (Option I)
-    ("O2NC-COR42", "anchored", COR42_BOUND),  # AMC25 Corollary 4.2: ≤ 4ε (Option II)
-    ("O2NC-COR51", "schedule-free", COR51_BOUND),  # AMC25 Corollary 5.1: ≤ 5ε (Option III)
-])
+@pytest.mark.parametrize(
+    "claim_id, conversion, factor",
+    [
+        ("O2NC-COR41", "uniform", COR41_BOUND),  # AMC25 Corollary 4.1: ≤ 4ε (Option I)
+        ("O2NC-COR42", "anchored", COR42_BOUND),  # AMC25 Corollary 4.2: ≤ 4ε (Option II)
+        ("O2NC-COR51", "schedule-free", COR51_BOUND),  # AMC25 Corollary 5.1: ≤ 5ε (Option III)
+    ],
+)
 def test_amc25_corollary_bound_factors(claim_id, conversion, factor):
     # nearest code: claims/o2nc_runs.py _OPTIONS (the bound each corollary's run is held to)
     assert _corollary_targets()[claim_id] == (conversion, factor)
@@ -288,9 +300,11 @@ def _thm5() -> dict[str, sp.Expr]:
 
 def _thm5_T_branches() -> dict[str, sp.Expr]:
     br = _branches(_thm5()["T"])
-    return {"ln": _only(br, lambda b: b.has(sp.log)),
-            "delta_F": _only(br, lambda b: b.has(DF)),
-            "noise": _only(br, lambda b: not b.has(sp.log) and not b.has(DF))}
+    return {
+        "ln": _only(br, lambda b: b.has(sp.log)),
+        "delta_F": _only(br, lambda b: b.has(DF)),
+        "noise": _only(br, lambda b: not b.has(sp.log) and not b.has(DF)),
+    }
 
 
 def test_thm5_beta1_16():
@@ -336,9 +350,11 @@ def test_thm5_numeric(point):
     beta1 = 1 - (e / (THM5_BETA1 * (g + s))) ** 2
     D_v = (1 - beta1) * math.sqrt(e) / math.sqrt(THM5_D * lam)
     beta2 = max(1 - (g + s) / (g + s), beta1**4)
-    T_v = max(max(THM5_T_DELTA_F * df * math.sqrt(THM5_D * lam) / e**1.5,
-                  THM5_T_NOISE * (g + s) / e) / (1 - beta1),
-              math.log(2) / (1 - beta2))
+    T_v = max(
+        max(THM5_T_DELTA_F * df * math.sqrt(THM5_D * lam) / e**1.5, THM5_T_NOISE * (g + s) / e)
+        / (1 - beta1),
+        math.log(2) / (1 - beta2),
+    )
     assert _rel_close(p.beta1, beta1)
     assert _rel_close(p.D, D_v)
     assert _rel_close(p.gamma, beta1 * D_v / math.sqrt(1 - beta1))
@@ -353,8 +369,9 @@ def test_r18_thm1_beta2():
     assert _is_zero(reddi.theorem1_beta2(R18_C) - typed)
     cs = np.array([2.5, 3.0, 10.0, 1e3])
     got = reddi.theorem1_beta2(cs)
-    np.testing.assert_allclose(got, R18_BETA2_NUM / (R18_BETA2_ONE + cs**R18_BETA2_POWER),
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        got, R18_BETA2_NUM / (R18_BETA2_ONE + cs**R18_BETA2_POWER), rtol=1e-12, atol=0
+    )
     assert _rel_close(reddi.theorem1_beta2(4.0), 1 / 17)
 
 
@@ -363,9 +380,12 @@ def test_r18_thm1_average_regret():
     typed = (R18_REGRET_C * R18_C + R18_REGRET_CONST) / R18_REGRET_DEN
     assert _is_zero(reddi.theorem1_average_regret_limit() - typed)
     cs = np.array([2.5, 3.0, 10.0, 1e3])
-    np.testing.assert_allclose(reddi.theorem1_average_regret_limit_numeric()(cs),
-                               (R18_REGRET_C * cs + R18_REGRET_CONST) / R18_REGRET_DEN,
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        reddi.theorem1_average_regret_limit_numeric()(cs),
+        (R18_REGRET_C * cs + R18_REGRET_CONST) / R18_REGRET_DEN,
+        rtol=1e-12,
+        atol=0,
+    )
     # the period-p formula at p = 3 is the same limit
     assert _is_zero(reddi.periodic_average_regret().subs(reddi.p, 3) - typed)
 
@@ -373,7 +393,7 @@ def test_r18_thm1_average_regret():
 # ============================================================================ AMC25 Lemma 3.1
 def test_amc25_lemma31_mu_condition_8_symbolic_Cx():
     # AMC25 Lemma 3.1: μ ≥ 8λD(1 + C_x(1−β)^-2)  (code: o2nc.o2nc_bounds "mu condition")
-    (expr, _), = [v for k, v in o2nc.o2nc_bounds().items() if "mu condition" in k]
+    ((expr, _),) = [v for k, v in o2nc.o2nc_bounds().items() if "mu condition" in k]
     assert sp.simplify(expr / (LAM * D * (1 + C_X * (1 - BETA) ** -2))) == LEMMA31_MU
 
 
@@ -397,15 +417,17 @@ def test_amc25_lemma31_mu_terms_of_derived_bound():
     # μ·(2·(1/2)·D + (β/(DT) + (1−β)/D)·D²/2)
     b = o2nc_rates.bound()
     mu_v = LEMMA31_MU * LAM * D * (1 + (1 - BETA) ** -2)
-    typed = mu_v * (LEMMA31_CODE_CONSERVATIVE * LEMMA31_MU_D_TERM * D
-                    + (BETA / (D * T) + (1 - BETA) / D) * LEMMA32_MU_U2 * D**2)
+    typed = mu_v * (
+        LEMMA31_CODE_CONSERVATIVE * LEMMA31_MU_D_TERM * D
+        + (BETA / (D * T) + (1 - BETA) / D) * LEMMA32_MU_U2 * D**2
+    )
     assert _is_zero(b - b.subs(LAM, 0) - typed)
 
 
 def test_amc25_lemma31_mu_D_term():
-    # AMC25 Lemma 3.1: bound term μD/2 (THEORY §4). The code uses μD, which THEORY calls valid
+    # AMC25 Lemma 3.1: bound term μD/2 (docs/theory §4). The code uses μD, valid by the spec
     # (2× conservative): code coefficient = 2 × the published 1/2  (code: o2nc.o2nc_bounds)
-    (expr, _), = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Lemma 3.1 (AMC25)")]
+    ((expr, _),) = [v for k, v in o2nc.o2nc_bounds().items() if k.startswith("Lemma 3.1 (AMC25)")]
     coeff = sp.expand(expr).coeff(MU)
     assert _is_zero(coeff - LEMMA31_CODE_CONSERVATIVE * LEMMA31_MU_D_TERM * D)
 
@@ -418,14 +440,14 @@ def test_amc25_lemma32_eta_2():
 
 
 def test_amc25_option3_zeta_gamma():
-    # AMC25 Option III (THEORY §1.5): ζ = β/(1+ημ), γ = η/(1−ζ)  (code: o2nc_params)
+    # AMC25 Option III (docs/theory §1.5): ζ = β/(1+ημ), γ = η/(1−ζ)  (code: o2nc_params)
     e = _params()
     assert _is_zero(e["zeta"] - e["beta"] / (1 + e["eta"] * e["mu"]))
     assert _is_zero(e["gamma"] - e["eta"] / (1 - e["zeta"]))
 
 
 def test_amc25_definition4_tau_law():
-    # AMC25 Definition 4 (THEORY §1.5): Pr(τ=t) = (1−β^t)/T, t < T; Pr(τ=T) = (1−β^T)/((1−β)T)
+    # AMC25 Definition 4 (docs/theory §1.5): Pr(τ=t) = (1−β^t)/T, t < T; Pr(τ=T) = (1−β^T)/((1−β)T)
     body, last = ema.amc25_tau_probability()
     b, t, T_ = ema.beta, ema.t, ema.T
     assert _is_zero(body - (1 - b**t) / T_)

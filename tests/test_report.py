@@ -10,19 +10,36 @@ import pytest
 from _stand_in import stand_in
 
 import adamtheory.claims as claims_module
+from adamtheory import _arrays
 from adamtheory.claims import ClaimResult
 from adamtheory.cli import main
-from adamtheory.plots import claim_figures
 from adamtheory.report import ResultCache, cache_key, default_cache_dir, source_digest
 from adamtheory.report.fields import intervals
 
-FIELDS_MD = ("**Statement:**", "**Source:**", "**Provenance:**", "**Prediction:**",
-             "**Measurement:**", "**Rule:**", "**Verdict:**", "**Negative control:**",
-             "**Run time:**", "**Seed:**")
-FIELDS_HTML = ("<dt>Statement</dt>", "<dt>Source</dt>", "<dt>Provenance</dt>",
-               "<dt>Prediction</dt>", "<dt>Measurement</dt>", "<dt>Rule</dt>",
-               "<dt>Verdict</dt>", "<dt>Negative control</dt>", "<dt>Run time</dt>",
-               "<dt>Seed</dt>")
+FIELDS_MD = (
+    "**Statement:**",
+    "**Source:**",
+    "**Provenance:**",
+    "**Prediction:**",
+    "**Measurement:**",
+    "**Rule:**",
+    "**Verdict:**",
+    "**Negative control:**",
+    "**Run time:**",
+    "**Seed:**",
+)
+FIELDS_HTML = (
+    "<dt>Statement</dt>",
+    "<dt>Source</dt>",
+    "<dt>Provenance</dt>",
+    "<dt>Prediction</dt>",
+    "<dt>Measurement</dt>",
+    "<dt>Rule</dt>",
+    "<dt>Verdict</dt>",
+    "<dt>Negative control</dt>",
+    "<dt>Run time</dt>",
+    "<dt>Seed</dt>",
+)
 FAST = ("ADAM-REF", "FTRL-BC", "D2D")  # a fraction of a second each
 
 
@@ -39,8 +56,13 @@ def _fake(claim_id, calls, *, verdict="pass", seconds=0.0, figure=None, interrup
             raise KeyboardInterrupt
         time.sleep(seconds)
 
-    return stand_in(claim_id, verdict, evaluate=run, figure=figure,
-                    values={"x": [0, 1, 2], "y": [1.0, float("nan"), 2.0], "seed": "quick"})
+    return stand_in(
+        claim_id,
+        verdict,
+        evaluate=run,
+        figure=figure,
+        values={"x": [0, 1, 2], "y": [1.0, float("nan"), 2.0], "seed": "quick"},
+    )
 
 
 def _registry(monkeypatch, *claims):
@@ -48,8 +70,17 @@ def _registry(monkeypatch, *claims):
 
 
 def _verify(tmp_path, *extra, out="out"):
-    code = main(["verify", "--quiet", "--out", str(tmp_path / out),
-                 "--cache-dir", str(tmp_path / "cache"), *extra])
+    code = main(
+        [
+            "verify",
+            "--quiet",
+            "--out",
+            str(tmp_path / out),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            *extra,
+        ]
+    )
     return code, json.loads((tmp_path / out / "results.json").read_text())
 
 
@@ -161,14 +192,24 @@ def test_cache_key_covers_source_versions_and_claim(tmp_path):
     cache = ResultCache(tmp_path)
     desc = {"id": "X-1/a", "statement": "s", "rule": "r"}
     env = {"adamtheory": "0.1.0", "numpy": "2.0", "platform": "ignored"}
-    base = {"profile": "quick", "seed": 0, "backend": {"requested": "auto"},
-            "environment": env, "source": "abc"}
+    base = {
+        "profile": "quick",
+        "seed": 0,
+        "backend": {"requested": "auto"},
+        "environment": env,
+        "source": "abc",
+    }
     key = cache_key(desc, **base)
     assert "platform" not in key["versions"] and key["versions"]["numpy"] == "2.0"
     path = cache.path(key)
     assert path.parent == tmp_path / "results" and path.name.startswith("X-1_a-quick-seed0-")
-    variants = [{"source": "abd"}, {"environment": {**env, "adamtheory": "0.2.0"}},
-                {"backend": {"requested": "numpy"}}, {"seed": 1}, {"profile": "full"}]
+    variants = [
+        {"source": "abd"},
+        {"environment": {**env, "adamtheory": "0.2.0"}},
+        {"backend": {"requested": "numpy"}},
+        {"seed": 1},
+        {"profile": "full"},
+    ]
     for change in variants:
         assert cache.path(cache_key(desc, **{**base, **change})) != path
     assert cache.path(cache_key({**desc, "rule": "r2"}, **base)) != path
@@ -178,18 +219,31 @@ def test_cache_key_covers_source_versions_and_claim(tmp_path):
 
 def test_store_is_atomic_and_load_round_trips(tmp_path):
     cache = ResultCache(tmp_path / "c")
-    key = cache_key({"id": "A"}, profile="quick", seed=0, backend={}, environment={},
-                    source="s")
+    key = cache_key({"id": "A"}, profile="quick", seed=0, backend={}, environment={}, source="s")
     assert cache.load(key) is None
-    result = ClaimResult("A", "t", "s", "derived", "pass", "p", "m", "r", 0.5, "quick", 0,
-                         {"fired": True}, {"v": float("inf")}).to_json()
+    result = ClaimResult(
+        "A",
+        "t",
+        "s",
+        "derived",
+        "pass",
+        "p",
+        "m",
+        "r",
+        0.5,
+        "quick",
+        0,
+        {"fired": True},
+        {"v": float("inf")},
+    ).to_json()
     path = cache.store(key, result)
     assert cache.load(key) == result and [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_default_cache_dir_precedence(tmp_path):
-    assert default_cache_dir({"ADAMTHEORY_CACHE_DIR": "/a", "XDG_CACHE_HOME": "/b"}) == \
-        type(tmp_path)("/a")
+    assert default_cache_dir({"ADAMTHEORY_CACHE_DIR": "/a", "XDG_CACHE_HOME": "/b"}) == type(
+        tmp_path
+    )("/a")
     assert default_cache_dir({"XDG_CACHE_HOME": "/b"}) == type(tmp_path)("/b/adamtheory")
     assert default_cache_dir({}).parts[-2:] == (".cache", "adamtheory")
 
@@ -221,11 +275,22 @@ def real_report(tmp_path_factory):
 def test_results_json_records_what_the_report_shows(real_report):
     payload = json.loads((real_report / "results.json").read_text())
     assert [c["id"] for c in payload["claims"]] == list(FAST)
-    assert payload["summary"] == {"pass": 3, "fail": 0, "inconclusive": 0, "error": 0,
-                                  "reported": 0}
+    assert payload["summary"] == {
+        "pass": 3,
+        "fail": 0,
+        "inconclusive": 0,
+        "error": 0,
+        "reported": 0,
+    }
     env = payload["environment"]
-    assert {"matplotlib", "tqdm", "source_digest", "numpy", "backend",
-            "sweep_backend"} <= env.keys()
+    assert {
+        "matplotlib",
+        "tqdm",
+        "source_digest",
+        "numpy",
+        "backend",
+        "sweep_backend",
+    } <= env.keys()
     assert payload["cache"]["enabled"] and payload["cache"]["computed"] == 3
     for claim in payload["claims"]:
         assert claim["statement"] and claim["seed"] == 0 and claim["cached"] is False
@@ -264,8 +329,9 @@ def test_html_report_is_self_contained(real_report):
     for src in re.findall(r'\bsrc="([^"]*)"', text):
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(re.findall(r"<img\b", text)) == sum(c["figure"] is not None
-                                                  for c in payload["claims"])
+    assert len(re.findall(r"<img\b", text)) == sum(
+        c["figure"] is not None for c in payload["claims"]
+    )
     for verdict, n in payload["summary"].items():
         assert f'data-summary="{verdict}">{n}</b>' in text
     assert text.count("<tr data-verdict=") == len(payload["claims"])
@@ -276,16 +342,23 @@ def test_html_report_is_self_contained(real_report):
             assert field in section, (claim["id"], field)
 
 
-def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypatch,
-                                                             line_figure):
+def test_report_counts_failures_and_survives_a_broken_figure(tmp_path, monkeypatch, line_figure):
     calls = []
-    _registry(monkeypatch, _fake("OK", calls, figure=line_figure),
-              _fake("BAD", calls, verdict="fail", figure=_broken_figure),
-              _fake("MAYBE", calls, verdict="inconclusive"))
+    _registry(
+        monkeypatch,
+        _fake("OK", calls, figure=line_figure),
+        _fake("BAD", calls, verdict="fail", figure=_broken_figure),
+        _fake("MAYBE", calls, verdict="inconclusive"),
+    )
     code, payload = _verify(tmp_path)
     assert code == 1
-    assert payload["summary"] == {"pass": 1, "fail": 1, "inconclusive": 1, "error": 0,
-                                  "reported": 0}
+    assert payload["summary"] == {
+        "pass": 1,
+        "fail": 1,
+        "inconclusive": 1,
+        "error": 0,
+        "reported": 0,
+    }
     ok, bad, _ = payload["claims"]
     assert ok["figure"] == "figures/OK.png" and bad["figure"] is None
     assert "KeyError" in bad["figure_error"]
@@ -330,10 +403,12 @@ class _Terminal:
         return True
 
 
-@pytest.mark.parametrize("quiet,tty,bar", [(False, True, True), (True, True, False),
-                                           (False, False, False)])
-def test_progress_bar_only_on_a_terminal_without_quiet(tmp_path, monkeypatch, capsys, quiet,
-                                                       tty, bar):
+@pytest.mark.parametrize(
+    "quiet,tty,bar", [(False, True, True), (True, True, False), (False, False, False)]
+)
+def test_progress_bar_only_on_a_terminal_without_quiet(
+    tmp_path, monkeypatch, capsys, quiet, tty, bar
+):
     calls = []
     _registry(monkeypatch, _fake("P1", calls), _fake("P2", calls))
     err = _Terminal()
@@ -351,16 +426,41 @@ def test_progress_bar_only_on_a_terminal_without_quiet(tmp_path, monkeypatch, ca
 
 
 def test_intervals_from_measured_text_or_values():
-    assert intervals({"measured": "slope -3.5 [-7.1, -0.3]; floor 2; x = +0.99 ± 0.01"}) == \
-        ["slope -3.5 [-7.1, -0.3]", "x = +0.99 ± 0.01"]
-    assert intervals({"measured": "beta in [0.0, 0.5, 0.9]", "values": {
-        "fit": {"slope_ci": [1.0, 2.0]}, "ci": 0.5, "pci": [1, 2, 3], "error_over_ci": 0.7,
-        "half_width": [0.1, 0.2]}}) == ["fit.slope_ci = [1, 2]", "ci = ± 0.5"]
+    assert intervals({"measured": "slope -3.5 [-7.1, -0.3]; floor 2; x = +0.99 ± 0.01"}) == [
+        "slope -3.5 [-7.1, -0.3]",
+        "x = +0.99 ± 0.01",
+    ]
+    assert intervals(
+        {
+            "measured": "beta in [0.0, 0.5, 0.9]",
+            "values": {
+                "fit": {"slope_ci": [1.0, 2.0]},
+                "ci": 0.5,
+                "pci": [1, 2, 3],
+                "error_over_ci": 0.7,
+                "half_width": [0.1, 0.2],
+            },
+        }
+    ) == ["fit.slope_ci = [1, 2]", "ci = ± 0.5"]
 
 
 def test_claim_result_json_round_trip():
-    result = ClaimResult("A", "t", "s", "derived", "pass", "p", "m", "r", 0.5, "quick", 0,
-                         {"fired": True}, {"v": [1.0, float("nan")]}, statement="st")
+    result = ClaimResult(
+        "A",
+        "t",
+        "s",
+        "derived",
+        "pass",
+        "p",
+        "m",
+        "r",
+        0.5,
+        "quick",
+        0,
+        {"fired": True},
+        {"v": [1.0, float("nan")]},
+        statement="st",
+    )
     back = ClaimResult.from_json(json.loads(json.dumps(result.to_json() | {"extra": 1})))
     assert back.statement == "st" and back.values == {"v": [1.0, "nan"]}
     with pytest.raises(ValueError, match="lacks the ClaimResult fields"):
@@ -370,15 +470,18 @@ def test_claim_result_json_round_trip():
 
 
 def test_compact_and_log_indices():
-    assert claim_figures.compact([123456.0, -0.000123456, 0.0, float("nan")], 3)[:3] == \
-        [123000.0, -0.000123, 0.0]
-    assert np.isnan(claim_figures.compact([float("nan")])[0])
-    idx = claim_figures.log_indices(30_000, 200)
+    assert _arrays.compact([123456.0, -0.000123456, 0.0, float("nan")], 3)[:3] == [
+        123000.0,
+        -0.000123,
+        0.0,
+    ]
+    assert np.isnan(_arrays.compact([float("nan")])[0])
+    idx = _arrays.log_indices(30_000, 200)
     assert idx[0] == 0 and idx[-1] == 29_999 and np.all(np.diff(idx) > 0) and idx.size <= 202
     with pytest.raises(ValueError, match="digits must be an integer >= 1"):
-        claim_figures.compact([1.0], 0)
+        _arrays.compact([1.0], 0)
     with pytest.raises(ValueError, match="length must be an integer >= 1"):
-        claim_figures.log_indices(0)
+        _arrays.log_indices(0)
 
 
 def _synthetic_values():
@@ -388,22 +491,66 @@ def _synthetic_values():
     drift = [[-1.0, -0.5, 0.1, 0.5, 1.0]] * 5
     return {
         "ADAM-REF": {"errors": {"adam": 1e-16, "sgd": 0.0}, "tolerance": 1e-12},
-        "Z-CYC": {"max_error": 1e-15, "plot": {"beta1": grid, "beta2": grid, "cases": [
-            {"n": 3, "a": 1.0, "closed_form": drift, "simulated": drift}]}},
-        "Z-DRIFT": {"grid_beta1": grid, "grid_beta2": [0.0, 0.5, 0.9, 0.99, 0.999],
-                    "grids": [{"n": 10, "a": 1.0, "sampling": s, "agreement": 1.0,
-                               "status": status, "drift": drift}
-                              for s in ("shuffle", "cyclic")]},
-        "Z-GROW": {"n": [10, 20, 50], "areas": [0.8, 0.9, 0.95],
-                   "one_minus_beta2_star": [0.04, 0.01, 0.0016], "slope": -2.0,
-                   "slope_ci": [-2.1, -1.9], "exponent": 3.5},
-        "Z-CONV": {"d0_zero": {"slope": "nan", "ci": ["nan", "nan"], "epochs": [1, 10, 100],
-                               "running_min": [0.1, 0.03, 0.01], "resolution": 1e-16},
-                   "d0_positive": {"beta2": [0.9, 0.99, 0.999], "floors": [1e-3, 1e-5, 1e-7],
-                                   "slope": 2.0, "slope_ci": [1.9, 2.1], "exponent": 1.0}},
-        "R-T1": {"C": 4.0, "beta2": 0.0588, "predicted_regret": 4 / 3, "curves": {
-            "t": [1, 10, 100], **{f"{k}_{q}": [0.0, 0.5, 1.0] for k in ("adam", "amsgrad", "sgd")
-                                  for q in ("x", "regret")}}},
+        "Z-CYC": {
+            "max_error": 1e-15,
+            "plot": {
+                "beta1": grid,
+                "beta2": grid,
+                "cases": [{"n": 3, "a": 1.0, "closed_form": drift, "simulated": drift}],
+            },
+        },
+        "Z-DRIFT": {
+            "grid_beta1": grid,
+            "grid_beta2": [0.0, 0.5, 0.9, 0.99, 0.999],
+            "grids": [
+                {
+                    "n": 10,
+                    "a": 1.0,
+                    "sampling": s,
+                    "agreement": 1.0,
+                    "status": status,
+                    "drift": drift,
+                }
+                for s in ("shuffle", "cyclic")
+            ],
+        },
+        "Z-GROW": {
+            "n": [10, 20, 50],
+            "areas": [0.8, 0.9, 0.95],
+            "one_minus_beta2_star": [0.04, 0.01, 0.0016],
+            "slope": -2.0,
+            "slope_ci": [-2.1, -1.9],
+            "exponent": 3.5,
+        },
+        "Z-CONV": {
+            "d0_zero": {
+                "slope": "nan",
+                "ci": ["nan", "nan"],
+                "epochs": [1, 10, 100],
+                "running_min": [0.1, 0.03, 0.01],
+                "resolution": 1e-16,
+            },
+            "d0_positive": {
+                "beta2": [0.9, 0.99, 0.999],
+                "floors": [1e-3, 1e-5, 1e-7],
+                "slope": 2.0,
+                "slope_ci": [1.9, 2.1],
+                "exponent": 1.0,
+            },
+        },
+        "R-T1": {
+            "C": 4.0,
+            "beta2": 0.0588,
+            "predicted_regret": 4 / 3,
+            "curves": {
+                "t": [1, 10, 100],
+                **{
+                    f"{k}_{q}": [0.0, 0.5, 1.0]
+                    for k in ("adam", "amsgrad", "sgd")
+                    for q in ("x", "regret")
+                },
+            },
+        },
     }
 
 

@@ -28,6 +28,7 @@ def _rate(flags) -> float:
 
 # ----------------------------------------------------------------------------- intervals
 
+
 @pytest.mark.parametrize("side", ["two-sided", "upper", "lower"])
 def test_t_interval_of_the_mean_has_nominal_coverage(side):
     rng = np.random.default_rng(1)
@@ -103,6 +104,7 @@ def test_clopper_pearson_interval_covers_at_least_nominally():
 
 # ----------------------------------------------------------------------------- rule sizes
 
+
 def test_upper_bound_passes_rarely_when_the_mean_equals_the_bound():
     """The size of the upper-bound rule: P(pass | E Q = B) <= 5% (the mean would give 50%)."""
     rng = np.random.default_rng(7)
@@ -153,6 +155,7 @@ def test_proportion_rule_size_at_the_predicted_fraction():
 
 
 # ----------------------------------------------------------------------------- decisions
+
 
 def _around(center: float, n: int = 32, spread: float = 0.01) -> np.ndarray:
     """Samples with mean exactly ``center`` and a small, known spread."""
@@ -227,10 +230,8 @@ def test_region_agreement_every_monotone_ratio_close_to():
     assert rules.monotone().decide([1, 2, 3], -1).verdict == "fail"
     base = _around(2.0, spread=0.02)
     num = 3.0 * base
-    assert rules.ratio(1.1).decide({"numerator": num, "denominator": base}, 3.0).verdict \
-        == "pass"
-    assert rules.ratio(1.1).decide({"numerator": num, "denominator": base}, 6.0).verdict \
-        == "fail"
+    assert rules.ratio(1.1).decide({"numerator": num, "denominator": base}, 3.0).verdict == "pass"
+    assert rules.ratio(1.1).decide({"numerator": num, "denominator": base}, 6.0).verdict == "fail"
     assert rules.close_to(0.01).decide(1.005, 1.0).verdict == "pass"
     assert rules.close_to(0.01).decide(1.02, 1.0).verdict == "fail"
 
@@ -250,11 +251,14 @@ def test_all_of_combines_strictly():
 
 # ----------------------------------------------------------------------------- perturbations
 
+
 def test_prediction_perturbations_transform_leaves_and_parts():
     pred = {"a": 1.0, "b": {"c": 2.0, "d": 4.0}}
     assert rules.scale(0.5, target="t").transform(pred) == {"a": 0.5, "b": {"c": 1.0, "d": 2.0}}
     assert rules.shift(1, target="t", part=("b", "c")).transform(pred) == {
-        "a": 1.0, "b": {"c": 3.0, "d": 4.0}}
+        "a": 1.0,
+        "b": {"c": 3.0, "d": 4.0},
+    }
     bumped = rules.relative(1e-8).transform(np.array([0.0, 2.0]))
     assert bumped[0] == 1e-8 and bumped[1] == 2.0 * (1 + 1e-8)
     assert rules.relative(1e-8).transform(sp.Integer(0)) == sp.Rational(1, 10**8)
@@ -266,8 +270,7 @@ def test_rules_render_their_parameters():
     assert "99%" in rules.upper_bound(0.99).describe()
     assert "1e-10" in rules.identity(1e-10).describe()
     assert "p ± 0.25" in rules.slope("two-sided", tolerance=0.25).describe()
-    assert rules.upper_bound().to_json() == {"rule": "UpperBound", "level": 0.95,
-                                             "interval": "t"}
+    assert rules.upper_bound().to_json() == {"rule": "UpperBound", "level": 0.95, "interval": "t"}
 
 
 @pytest.mark.parametrize("level", [0, 1, -0.5, 1.5, 95])
@@ -310,7 +313,6 @@ def test_each_of_takes_its_parts_from_the_data():
 def test_covers_and_constant_slopes():
     rule = rules.covers()
     assert rule.decide({"a": (1.0, 0.1)}, {"a": 1.05}).verdict == "pass"
-    assert rule.decide({"a": (1.0, 0.1), "b": (2.0, 0.1)}, {"a": 1.0, "b": 2.2}).verdict \
-        == "fail"
+    assert rule.decide({"a": (1.0, 0.1), "b": (2.0, 0.1)}, {"a": 1.0, "b": 2.2}).verdict == "fail"
     # a constant y has slope exactly 0 (no NaN interval from 0/0)
     assert rules.slope_interval([1.0, 2.0, 4.0], [3.0, 3.0, 3.0]) == (0.0, 0.0, 0.0)

@@ -13,13 +13,22 @@ from adamtheory.rules import relative_error
 
 def test_dataset_layout_and_attrs():
     b1 = np.array([0.0, 0.5, 0.9])
-    ds = run(one_big_gradient(5), adam(0.1, b1, 0.99), epochs=4, record=5, seed=11,
-             backend="numpy")
+    ds = run(one_big_gradient(5), adam(0.1, b1, 0.99), epochs=4, record=5, seed=11, backend="numpy")
     assert ds.sizes["trajectory"] == 3 and ds.sizes["coordinate"] == 1
     assert list(ds.step.values) == [0, 5, 10, 15, 20]
     assert np.array_equal(ds.beta1.values, b1)
-    for var in ("x_final", "f_final", "grad_norm_final", "diverged", "diverged_at",
-                "min_grad_norm", "max_abs_x", "x", "f", "grad_norm"):
+    for var in (
+        "x_final",
+        "f_final",
+        "grad_norm_final",
+        "diverged",
+        "diverged_at",
+        "min_grad_norm",
+        "max_abs_x",
+        "x",
+        "f",
+        "grad_norm",
+    ):
         assert var in ds
     assert ds.attrs["seed"] == 11 and ds.attrs["backend"] == "numpy"
     assert ds.attrs["sampling"] == "shuffle" and ds.attrs["steps"] == 20
@@ -52,8 +61,16 @@ def test_runner_equals_hand_loop_cyclic_with_epoch_schedule():
     """One trajectory, cyclic order: runner = scalar loop with the gradient recomputed each step."""
     p = one_big_gradient(4)
     n, epochs, lr, b1, b2 = 4, 25, 0.3, 0.8, 0.95
-    ds = run(p, adam(lr, b1, b2, eps=1e-8), epochs=epochs, sampling="cyclic",
-             schedule="inv_sqrt_epoch", record=1, x0=[-0.5], backend="numpy")
+    ds = run(
+        p,
+        adam(lr, b1, b2, eps=1e-8),
+        epochs=epochs,
+        sampling="cyclic",
+        schedule="inv_sqrt_epoch",
+        record=1,
+        x0=[-0.5],
+        backend="numpy",
+    )
     x, m, v, xs = -0.5, 0.0, 0.0, [-0.5]
     for t in range(1, n * epochs + 1):
         i = (t - 1) % n
@@ -69,8 +86,15 @@ def test_runner_equals_hand_loop_cyclic_with_epoch_schedule():
 
 def test_inv_sqrt_step_schedule_matches_reference():
     p = quadratic_finite_sum([[1.0], [3.0]])
-    ds = run(p, sgd(0.5), steps=20, sampling="cyclic", schedule="inv_sqrt_step", record=1,
-             backend="numpy")
+    ds = run(
+        p,
+        sgd(0.5),
+        steps=20,
+        sampling="cyclic",
+        schedule="inv_sqrt_step",
+        record=1,
+        backend="numpy",
+    )
     x, xs = 0.0, [0.0]
     for t in range(1, 21):
         x -= 0.5 / np.sqrt(t) * (x - (1.0 if t % 2 else 3.0))
@@ -90,8 +114,15 @@ def test_divergence_is_a_result_not_a_nan():
 
 
 def test_projection_keeps_iterates_in_domain():
-    ds = run(reddi_cyclic(C=4.0), adam(0.5, 0.0, 1 / 17, eps=0.0, bias_correction=False),
-             steps=300, sampling="cyclic", schedule="inv_sqrt_step", record=1, backend="numpy")
+    ds = run(
+        reddi_cyclic(C=4.0),
+        adam(0.5, 0.0, 1 / 17, eps=0.0, bias_correction=False),
+        steps=300,
+        sampling="cyclic",
+        schedule="inv_sqrt_step",
+        record=1,
+        backend="numpy",
+    )
     assert ds.x.values.min() >= -1.0 and ds.x.values.max() <= 1.0
 
 

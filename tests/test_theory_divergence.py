@@ -1,5 +1,5 @@
-"""Cyclic drift of Adam on the one-big-gradient counterexample (THEORY.md §3.2) and the
-colour-ball lemma (§3.5): SymPy derivations against THEORY's formulas, the vectorised drift
+"""Cyclic drift of Adam on the one-big-gradient counterexample (docs/theory §3.2) and the
+colour-ball lemma (§3.5): SymPy derivations against the spec's formulas, the vectorised drift
 against an independent NumPy transcription and a brute-force recursion, the β2 boundary against
 an independent bisection."""
 
@@ -15,18 +15,18 @@ from adamtheory.theory import divergence as dv
 
 beta1, beta2, n, r, j = dv.beta1, dv.beta2, dv.n, dv.r, dv.j
 
-# THEORY §3.2, typed in from the text (not from the library)
+# docs/theory §3.2, typed in from the text (not from the library)
 M_THEORY = -1 + (r + 1) * (1 - beta1) * beta1**j / (1 - beta1**n)
 V_THEORY = 1 + (r**2 - 1) * (1 - beta2) * beta2**j / (1 - beta2**n)
 
 
 def ratio(n_value, a):
-    """r = c/a for the problem of THEORY §3.1 (a=1 gives n, a=1/(n-1)^2 gives n(n-1))."""
+    """r = c/a for the problem of docs/theory §3.1 (a=1 gives n, a=1/(n-1)^2 gives n(n-1))."""
     return one_big_gradient(n_value, a).ratio
 
 
 def mu_cyc(b1, b2, n_value, r_value):
-    """THEORY §3.2's closed form, transcribed directly into NumPy (broadcasting)."""
+    """docs/theory §3.2's closed form, transcribed directly into NumPy (broadcasting)."""
     b1 = np.asarray(b1, dtype=np.float64)[..., None]
     b2 = np.asarray(b2, dtype=np.float64)[..., None]
     ph = np.arange(n_value)
@@ -56,7 +56,7 @@ def brute_force_drift(b1, b2, n_value, r_value, tol=1e-16):
 
 
 def bisect_boundary(b1, n_value, r_value, single=False):
-    """The upper root of β2 ↦ μ(b1, β2) by plain bisection on THEORY's formula, bracketed by the
+    """The upper root of β2 ↦ μ(b1, β2) by plain bisection on the spec's formula, bracketed by the
     last negative value on a dense grid (``single``: also check the sign changes only once)."""
     grid = np.concatenate([np.linspace(0.0, 0.9, 901), 1.0 - np.logspace(-1, -9, 2001)])
     neg = mu_cyc(np.full_like(grid, b1), grid, n_value, r_value) < 0
@@ -68,8 +68,11 @@ def bisect_boundary(b1, n_value, r_value, single=False):
     while True:
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):
-            return lo if abs(mu_cyc(b1, lo, n_value, r_value)) < abs(
-                mu_cyc(b1, hi, n_value, r_value)) else hi
+            return (
+                lo
+                if abs(mu_cyc(b1, lo, n_value, r_value)) < abs(mu_cyc(b1, hi, n_value, r_value))
+                else hi
+            )
         if mu_cyc(b1, mid, n_value, r_value) < 0:
             lo = mid
         else:
@@ -89,7 +92,7 @@ def test_stationary_moments_are_theory_forms():
 
 def test_fixed_point_residuals_are_zero():
     assert all(sp.simplify(res) == 0 for res in dv.fixed_point_residuals())
-    # independently: THEORY's forms satisfy the Adam recursions of the cyclic pattern
+    # independently: the specification's forms satisfy the Adam recursions of the cyclic pattern
     # (phase j >= 1 receives -1, phase 0 receives r after phase n-1) ...
     own = [
         M_THEORY - (beta1 * M_THEORY.subs(j, j - 1) + (1 - beta1) * (-1)),
@@ -101,8 +104,7 @@ def test_fixed_point_residuals_are_zero():
     # ... and a wrong stationary state does not
     wrong = M_THEORY.subs(j, j + 1)
     assert sp.simplify(wrong - (beta1 * wrong.subs(j, j - 1) - (1 - beta1))) == 0  # j >= 1 ok
-    assert sp.simplify(wrong.subs(j, 0) - (beta1 * wrong.subs(j, n - 1)
-                                           + (1 - beta1) * r)) != 0
+    assert sp.simplify(wrong.subs(j, 0) - (beta1 * wrong.subs(j, n - 1) + (1 - beta1) * r)) != 0
 
 
 def test_drift_at_zero_is_two_minus_n():
@@ -152,8 +154,12 @@ def test_cyclic_drift_other_ratios_and_sign():
     rng = np.random.default_rng(7)
     b1, b2 = rng.uniform(0, 0.999, 200), rng.uniform(0, 0.999, 200)
     for n_value, r_value in [(3, 2.5), (7, 0.3), (20, 1.0)]:
-        np.testing.assert_allclose(dv.cyclic_drift(b1, b2, n_value, r_value),
-                                   mu_cyc(b1, b2, n_value, r_value), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            dv.cyclic_drift(b1, b2, n_value, r_value),
+            mu_cyc(b1, b2, n_value, r_value),
+            rtol=1e-12,
+            atol=1e-12,
+        )
     # the drift's sign is what decides divergence: it must match the formula's sign
     for n_value in (3, 10):
         got = dv.cyclic_drift(b1, b2, n_value)
@@ -161,23 +167,34 @@ def test_cyclic_drift_other_ratios_and_sign():
         assert (got < 0).any() and (got > 0).any()
 
 
-POINTS = [(0.0, 0.0), (0.0, 0.5), (0.5, 0.0), (0.3, 0.7), (0.9, 0.99), (0.9, 0.999),
-          (0.99, 0.9), (0.5, 0.999), (0.7, 0.2)]
+POINTS = [
+    (0.0, 0.0),
+    (0.0, 0.5),
+    (0.5, 0.0),
+    (0.3, 0.7),
+    (0.9, 0.99),
+    (0.9, 0.999),
+    (0.99, 0.9),
+    (0.5, 0.999),
+    (0.7, 0.2),
+]
 
 
 @pytest.mark.parametrize("n_value", [3, 10, 50])
 @pytest.mark.parametrize("a", ["one", "small"])
 def test_cyclic_drift_equals_brute_force_recursion(n_value, a):
     r_value = ratio(n_value, 1.0 if a == "one" else 1.0 / (n_value - 1) ** 2)
-    got = dv.cyclic_drift(np.array([p[0] for p in POINTS]), np.array([p[1] for p in POINTS]),
-                          n_value, r_value)
+    got = dv.cyclic_drift(
+        np.array([p[0] for p in POINTS]), np.array([p[1] for p in POINTS]), n_value, r_value
+    )
     brute = np.array([brute_force_drift(b1, b2, n_value, r_value) for b1, b2 in POINTS])
     np.testing.assert_allclose(got, brute, rtol=1e-10, atol=1e-10)
 
 
 # ------------------------------------------------------------------------------ beta2 boundary
-@pytest.mark.parametrize("n_value, approx, tol", [(10, 0.9554, 1e-4), (50, 0.99836, 1e-5),
-                                                  (100, 0.99959, 1e-5)])
+@pytest.mark.parametrize(
+    "n_value, approx, tol", [(10, 0.9554, 1e-4), (50, 0.99836, 1e-5), (100, 0.99959, 1e-5)]
+)
 def test_beta2_boundary_at_beta1_zero(n_value, approx, tol):
     b_star = dv.beta2_boundary([0.0], n_value)
     assert b_star.shape == (1,)
@@ -191,7 +208,7 @@ def test_beta2_boundary_at_beta1_zero(n_value, approx, tol):
     above = b_star + delta + (1 - b_star - delta) * (1 - np.logspace(0, -8, 500))[:-1]
     assert (dv.cyclic_drift(0.0, below, n_value) < 0).all()
     assert (dv.cyclic_drift(0.0, above, n_value) > 0).all()
-    # an independent bisection on THEORY's formula
+    # an independent bisection on the specification's formula
     assert abs(b_star - bisect_boundary(0.0, n_value, float(n_value), single=True)) < 1e-12
     assert abs(b_star - approx) < tol
 
@@ -202,15 +219,16 @@ def test_beta2_boundary_other_beta1_and_ratio(n_value):
     got = dv.beta2_boundary(b1s, n_value)
     for b1, b_star in zip(b1s, got, strict=True):
         assert abs(b_star - bisect_boundary(b1, n_value, float(n_value))) < 1e-12
-    # boundary moves down as beta1 grows (THEORY §3.2: region does not reach beta1 = 1)
+    # boundary moves down as beta1 grows (docs/theory §3.2: region does not reach beta1 = 1)
     assert np.all(np.diff(got) < 0)
     r_value = ratio(n_value, 1.0 / (n_value - 1) ** 2)
     b_r = dv.beta2_boundary([0.0], n_value, r_value)[0]
     assert abs(b_r - bisect_boundary(0.0, n_value, r_value, single=True)) < 1e-12
     assert abs(dv.cyclic_drift(0.0, b_r, n_value, r_value)) < 1e-9
     # a user-supplied drift gives the same boundary
-    b_custom = dv.beta2_boundary(b1s, n_value,
-                                 drift=lambda x, y: mu_cyc(x, y, n_value, float(n_value)))
+    b_custom = dv.beta2_boundary(
+        b1s, n_value, drift=lambda x, y: mu_cyc(x, y, n_value, float(n_value))
+    )
     np.testing.assert_allclose(b_custom, got, rtol=0, atol=1e-12)
 
 
@@ -242,8 +260,9 @@ def _closed_form_at(n_value, k_value):
     gap = cb.closed_form_gap()
     syms = {s.name: s for s in gap.free_symbols}
     c = cb.labels(n_value)
-    return gap.subs({syms["n"]: n_value, syms["k"]: k_value,
-                     syms["cbar"]: sum(c) / sp.Integer(n_value)})
+    return gap.subs(
+        {syms["n"]: n_value, syms["k"]: k_value, syms["cbar"]: sum(c) / sp.Integer(n_value)}
+    )
 
 
 @pytest.mark.parametrize("n_value, k_value", [(3, 1), (3, 2), (4, 1), (2, 3)])
@@ -266,30 +285,36 @@ def test_colour_ball_closed_form_reduces_to_lemma_for_two_balls():
 
 
 # ------------------------------------------------------------------------------ bad input
-@pytest.mark.parametrize("kwargs, name", [
-    ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 1}, "n"),
-    ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 0}, "n"),
-    ({"beta1_value": 1.0, "beta2_value": 0.5, "n_value": 10}, "beta1"),
-    ({"beta1_value": -0.1, "beta2_value": 0.5, "n_value": 10}, "beta1"),
-    ({"beta1_value": np.array([0.1, np.nan]), "beta2_value": 0.5, "n_value": 10}, "beta1"),
-    ({"beta1_value": 0.5, "beta2_value": 1.0, "n_value": 10}, "beta2"),
-    ({"beta1_value": 0.5, "beta2_value": np.array([0.2, 1.5]), "n_value": 10}, "beta2"),
-    ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": 0.0}, "r"),
-    ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": -2.0}, "r"),
-    ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": np.inf}, "r"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 1}, "n"),
+        ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 0}, "n"),
+        ({"beta1_value": 1.0, "beta2_value": 0.5, "n_value": 10}, "beta1"),
+        ({"beta1_value": -0.1, "beta2_value": 0.5, "n_value": 10}, "beta1"),
+        ({"beta1_value": np.array([0.1, np.nan]), "beta2_value": 0.5, "n_value": 10}, "beta1"),
+        ({"beta1_value": 0.5, "beta2_value": 1.0, "n_value": 10}, "beta2"),
+        ({"beta1_value": 0.5, "beta2_value": np.array([0.2, 1.5]), "n_value": 10}, "beta2"),
+        ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": 0.0}, "r"),
+        ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": -2.0}, "r"),
+        ({"beta1_value": 0.5, "beta2_value": 0.5, "n_value": 10, "r_value": np.inf}, "r"),
+    ],
+)
 def test_cyclic_drift_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} "):
         dv.cyclic_drift(**kwargs)
 
 
-@pytest.mark.parametrize("args, kwargs, name", [
-    (([0.0], 1), {}, "n"),
-    (([0.0, 1.0], 10), {}, "beta1"),
-    (([-0.5], 10), {}, "beta1"),
-    (([0.0], 10), {"r_value": 0.0}, "r"),
-    (([0.0], 10), {"r_value": -1.0}, "r"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, name",
+    [
+        (([0.0], 1), {}, "n"),
+        (([0.0, 1.0], 10), {}, "beta1"),
+        (([-0.5], 10), {}, "beta1"),
+        (([0.0], 10), {"r_value": 0.0}, "r"),
+        (([0.0], 10), {"r_value": -1.0}, "r"),
+    ],
+)
 def test_beta2_boundary_bad_input(args, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} "):
         dv.beta2_boundary(*args, **kwargs)

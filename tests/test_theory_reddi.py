@@ -10,8 +10,7 @@ import sympy as sp
 
 from adamtheory.theory import reddi
 
-C, p, beta1, beta2, delta, v = (reddi.C, reddi.p, reddi.beta1, reddi.beta2, reddi.delta,
-                                reddi.v)
+C, p, beta1, beta2, delta, v = (reddi.C, reddi.p, reddi.beta1, reddi.beta2, reddi.delta, reddi.v)
 
 
 # ------------------------------------------------------------------------------------ Theorem 1
@@ -22,8 +21,7 @@ def test_theorem1_regret_limit_is_2c_minus_4_over_3():
     assert sp.simplify(limit - (2 * C - 3) / 3) != 0
     assert sp.simplify(limit - (2 * C - 4) / 3 * sp.Rational(10001, 10000)) != 0
     f = reddi.theorem1_average_regret_limit_numeric()
-    np.testing.assert_allclose(f(np.array([3.0, 5.0, 100.0])), [2 / 3, 2.0, 196 / 3],
-                               rtol=1e-15)
+    np.testing.assert_allclose(f(np.array([3.0, 5.0, 100.0])), [2 / 3, 2.0, 196 / 3], rtol=1e-15)
 
 
 def test_theorem1_optimum_is_minus_one():
@@ -54,8 +52,7 @@ def test_periodic_version_generalises_theorem1():
 def test_theorem1_beta2():
     assert sp.simplify(reddi.theorem1_beta2(C) - 1 / (1 + C**2)) == 0
     assert reddi.theorem1_beta2(3) == pytest.approx(0.1, rel=1e-15)
-    np.testing.assert_allclose(reddi.theorem1_beta2(np.array([3.0, 7.0])), [0.1, 0.02],
-                               rtol=1e-15)
+    np.testing.assert_allclose(reddi.theorem1_beta2(np.array([3.0, 7.0])), [0.1, 0.02], rtol=1e-15)
 
 
 # ------------------------------------------------------------------------------------ Theorem 2
@@ -84,10 +81,15 @@ def test_smallest_admissible_c(b1, b2, expected):
     cs = np.arange(4, expected + 1, 2, dtype=np.float64)
     g = b1 / np.sqrt(b2)
     with np.errstate(under="ignore"):
-        ok = (((1 - b1) * b1 ** (cs - 1) * cs <= 1 - b1 ** (cs - 1))
-              & ((cs - 2) / 2 * np.log(b2) + 2 * np.log(cs) <= 0)
-              & (3 * (1 - b1) / (2 * np.sqrt(1 - b2)) * (1 + g * (1 - g ** (cs - 1)) / (1 - g))
-                 + b1 ** (cs / 2 - 1) / (1 - b1) < cs / 3))
+        ok = (
+            ((1 - b1) * b1 ** (cs - 1) * cs <= 1 - b1 ** (cs - 1))
+            & ((cs - 2) / 2 * np.log(b2) + 2 * np.log(cs) <= 0)
+            & (
+                3 * (1 - b1) / (2 * np.sqrt(1 - b2)) * (1 + g * (1 - g ** (cs - 1)) / (1 - g))
+                + b1 ** (cs / 2 - 1) / (1 - b1)
+                < cs / 3
+            )
+        )
     assert ok[-1] and not ok[:-1].any()
 
 
@@ -125,8 +127,9 @@ def test_theorem3_expected_slope_is_delta():
     assert sp.simplify(reddi.theorem3_expected_slope() - delta) == 0
     assert sp.simplify(reddi.theorem3_probability(C, delta) - (1 + delta) / (C + 1)) == 0
     assert reddi.theorem3_probability(10, 0.1) == pytest.approx(0.1, rel=1e-15)
-    np.testing.assert_allclose(reddi.theorem3_probability(np.array([10.0, 21.0]), 1.2),
-                               [0.2, 0.1], rtol=1e-15)
+    np.testing.assert_allclose(
+        reddi.theorem3_probability(np.array([10.0, 21.0]), 1.2), [0.2, 0.1], rtol=1e-15
+    )
 
 
 def test_theorem3_direction_bound():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import adamtheory as at
-from adamtheory.claims.user_o2nc import o2nc_plan
+from adamtheory.analysis.o2nc import o2nc_plan
 from adamtheory.kernels.conversion import BetaOMD, ClippedAdamLearner
 from adamtheory.problems.o2nc_suite import log_cosh_valley
 from adamtheory.theory import o2nc_params
@@ -28,13 +28,16 @@ def test_user_function_is_an_exact_oracle():
     assert F.dim == 3 and F.x0 == tuple(x0)
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(grad="tanh", x0=[1.0]), TypeError, "grad must be callable"),
-    (dict(grad=np.tanh, x0=[1.0], G=-1.0), ValueError, "G must be finite"),
-    (dict(grad=np.tanh, x0=[1.0], delta_F=math.inf), ValueError, "delta_F"),
-    (dict(grad=lambda x: x[:, :1], x0=[1.0, 2.0]), ValueError, r"shape \(1, 2\)"),
-    (dict(grad=lambda x: x / 0.0, x0=[1.0]), ValueError, "non-finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(grad="tanh", x0=[1.0]), TypeError, "grad must be callable"),
+        (dict(grad=np.tanh, x0=[1.0], G=-1.0), ValueError, "G must be finite"),
+        (dict(grad=np.tanh, x0=[1.0], delta_F=math.inf), ValueError, "delta_F"),
+        (dict(grad=lambda x: x[:, :1], x0=[1.0, 2.0]), ValueError, r"shape \(1, 2\)"),
+        (dict(grad=lambda x: x / 0.0, x0=[1.0]), ValueError, "non-finite"),
+    ],
+)
 def test_user_function_bad_input(kwargs, exc, match):
     grad = kwargs.pop("grad")
     with np.errstate(divide="ignore"), pytest.raises(exc, match=match):
@@ -49,10 +52,17 @@ def test_plan_uses_the_derived_parameters():
     # the derived bound B(beta, D, T) at these numbers (SymPy, lambdified), not a typed 4 eps
     from adamtheory.theory import o2nc_rates
 
-    B = o2nc_rates.bound().subs({o2nc_rates.beta: p.beta, o2nc_rates.D: p.D,
-                                 o2nc_rates.T: p.T_ours, o2nc_rates.G: math.sqrt(2),
-                                 o2nc_rates.sigma: 0.1, o2nc_rates.lam: 0.05,
-                                 o2nc_rates.DF: 2.2})
+    B = o2nc_rates.bound().subs(
+        {
+            o2nc_rates.beta: p.beta,
+            o2nc_rates.D: p.D,
+            o2nc_rates.T: p.T_ours,
+            o2nc_rates.G: math.sqrt(2),
+            o2nc_rates.sigma: 0.1,
+            o2nc_rates.lam: 0.05,
+            o2nc_rates.DF: 2.2,
+        }
+    )
     assert plan.bound == pytest.approx(float(B), rel=1e-12) and "Lemmas" in plan.source
     assert isinstance(plan.learner, BetaOMD) and plan.conversion == "uniform"
     assert (plan.learner.eta, plan.learner.beta, plan.learner.mu) == (p.eta, p.beta, p.mu)
@@ -94,6 +104,7 @@ def test_plan_run_meets_its_bound_and_is_reproducible(learner, eps):
     assert u.mean() < 0.25 * g0
     assert ds.attrs["plan_G_exceeded"] == 0
 
+
 def test_user_function_without_value_runs_and_reports_f_unknown():
     F = at.user_function(np.tanh, x0=[2.0, -1.0], G=math.sqrt(2), delta_F=2.2)
     ds = o2nc_plan(F, 0.3, lam=0.05).run(F, batch=2, seed=0)
@@ -111,17 +122,24 @@ def test_plan_names_missing_constants_and_bad_parameters():
     with pytest.raises(ValueError, match="no o2nc_constants: pass G and delta_F"):
         o2nc_plan(finite_sum, 0.3, lam=0.05)
     valley = log_cosh_valley(2, valley_width=3.0)
-    for kwargs, match in ((dict(epsilon=0.0, lam=0.1), "epsilon"),
-                          (dict(epsilon=0.1, lam=-1.0), "lam"),
-                          (dict(epsilon=0.1, lam=0.1, sigma=-0.5), "sigma"),
-                          (dict(epsilon=0.1, lam=0.1, learner="adam"), "learner"),
-                          (dict(epsilon=0.1, lam=0.1, threshold="best"), "threshold"),
-                          (dict(epsilon=1e-3, lam=1.0, max_steps=1000), "max_steps")):
+    for kwargs, match in (
+        (dict(epsilon=0.0, lam=0.1), "epsilon"),
+        (dict(epsilon=0.1, lam=-1.0), "lam"),
+        (dict(epsilon=0.1, lam=0.1, sigma=-0.5), "sigma"),
+        (dict(epsilon=0.1, lam=0.1, learner="adam"), "learner"),
+        (dict(epsilon=0.1, lam=0.1, threshold="best"), "threshold"),
+        (dict(epsilon=1e-3, lam=1.0, max_steps=1000), "max_steps"),
+    ):
         with pytest.raises(ValueError, match=match):
             o2nc_plan(valley, **kwargs)
     plan = o2nc_plan(valley, 0.1, lam=0.1)
-    for kwargs in (dict(T=5), dict(x0=[50.0, 50.0]), dict(ema_beta=0.0), dict(stop_below=1.0),
-                   dict(tau_law="uniform")):
+    for kwargs in (
+        dict(T=5),
+        dict(x0=[50.0, 50.0]),
+        dict(ema_beta=0.0),
+        dict(stop_below=1.0),
+        dict(tau_law="uniform"),
+    ):
         with pytest.raises(ValueError, match="fixed by the plan"):
             plan.run(valley, **kwargs)
     with pytest.raises(ValueError, match="dimension 3; the plan is for 2"):

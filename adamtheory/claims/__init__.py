@@ -11,7 +11,9 @@ from .base import (
     ClaimResult,
     Context,
     Evidence,
+    LazyFigure,
     Outcome,
+    lazy_figure,
     run_claim,
 )
 
@@ -19,7 +21,8 @@ _MODULES = ("library_semantics", "ftrl24", "amc25", "o2nc_runs", "o2nc_ablate", 
 
 
 REGISTRY: tuple[Claim, ...] = tuple(
-    c for m in _MODULES for c in _importlib.import_module(f".{m}", __name__).CLAIMS)
+    c for m in _MODULES for c in _importlib.import_module(f".{m}", __name__).CLAIMS
+)
 
 __all__ = [
     "PROFILES",
@@ -29,8 +32,10 @@ __all__ = [
     "ClaimResult",
     "Context",
     "Evidence",
+    "LazyFigure",
     "Outcome",
     "get_claim",
+    "lazy_figure",
     "run_claim",
 ]
 

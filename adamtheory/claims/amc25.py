@@ -46,13 +46,21 @@ _SYMBOLIC_NAMES = {  # part key -> the statement it checks (values["symbolic"] k
 
 
 def _symbolic_sides() -> tuple[dict[str, sp.Expr], dict[str, sp.Expr]]:
-    """The SymPy layer's derivations (data) and THEORY.md's statements (prediction)."""
+    """The SymPy layer's derivations (data) and the spec's statements (prediction)."""
     b, t = ema_theory.beta, ema_theory.t
     a_coef, b_coef = ema_theory.recursion_coefficients()
-    derived = {"A_t": a_coef, "B_t": b_coef, "sum_s w_ts": ema_theory.weights_total(),
-               "sum_t Pr(tau = t)": ema_theory.amc25_tau_total()}
-    stated = {"A_t": (b - b**t) / (1 - b**t), "B_t": (1 - b) / (1 - b**t),
-              "sum_s w_ts": sp.Integer(1), "sum_t Pr(tau = t)": sp.Integer(1)}
+    derived = {
+        "A_t": a_coef,
+        "B_t": b_coef,
+        "sum_s w_ts": ema_theory.weights_total(),
+        "sum_t Pr(tau = t)": ema_theory.amc25_tau_total(),
+    }
+    stated = {
+        "A_t": (b - b**t) / (1 - b**t),
+        "B_t": (1 - b) / (1 - b**t),
+        "sum_s w_ts": sp.Integer(1),
+        "sum_t Pr(tau = t)": sp.Integer(1),
+    }
     return derived, stated
 
 
@@ -84,8 +92,11 @@ def _numeric(ctx: Context, form: str) -> tuple[dict[str, dict[str, Any]], dict[s
     tau_err = 0.0
     tau_data: dict[str, Any] = {}
     tau_pred: dict[str, Any] = {}
-    p_sym = sp.lambdify((ema_theory.beta, ema_theory.t, ema_theory.T),
-                        ema_theory.amc25_tau_probability()[0], "numpy")
+    p_sym = sp.lambdify(
+        (ema_theory.beta, ema_theory.t, ema_theory.T),
+        ema_theory.amc25_tau_probability()[0],
+        "numpy",
+    )
     for beta in (0.1, 0.9, 0.999):
         for T in (1, 2, 10, 1000, 100_000):
             p = tau_probabilities(beta, T, law="amc25")
@@ -97,8 +108,10 @@ def _numeric(ctx: Context, form: str) -> tuple[dict[str, dict[str, Any]], dict[s
                 tau_err = max(tau_err, float(np.max(np.abs(p[:-1] - p_sym(beta, t, T)))))
                 tau_data[f"beta={beta:g}, T={T}: Pr(tau=t), t<T"] = p[:-1]
                 tau_pred[f"beta={beta:g}, T={T}: Pr(tau=t), t<T"] = p_sym(beta, t, T)
-    return ({"ema": ema_data, "tau": tau_data}, {"ema": ema_pred, "tau": tau_pred}), \
-        {"ema_error": worst, "tau_error": tau_err}
+    return ({"ema": ema_data, "tau": tau_data}, {"ema": ema_pred, "tau": tau_pred}), {
+        "ema_error": worst,
+        "tau_error": tau_err,
+    }
 
 
 def _ema_rec(ctx: Context, form: str) -> Evidence:
@@ -107,12 +120,20 @@ def _ema_rec(ctx: Context, form: str) -> Evidence:
     (data, prediction), errors = _numeric(ctx, form)
     ema_err, tau_err = errors["ema_error"], errors["tau_error"]
     return Evidence(
-        {"symbolic": derived, **data}, {"symbolic": stated, **prediction},
-        values={"symbolic": symbolic, "ema_error": ema_err, "tau_error": tau_err,
-                "tolerance": TOLERANCE, "form": form},
-        predicted="recursion coefficients as in THEORY §1.4; weights and AMC25 tau law sum to 1",
-        measured=(f"EMA ({form}) recursion vs closed form {ema_err:.1e} at "
-                  f"{len(data['ema'])} checkpoints; tau law {tau_err:.1e}"),
+        {"symbolic": derived, **data},
+        {"symbolic": stated, **prediction},
+        values={
+            "symbolic": symbolic,
+            "ema_error": ema_err,
+            "tau_error": tau_err,
+            "tolerance": TOLERANCE,
+            "form": form,
+        },
+        predicted="recursion coefficients of docs/theory §1.4; weights and AMC25 tau law sum to 1",
+        measured=(
+            f"EMA ({form}) recursion vs closed form {ema_err:.1e} at "
+            f"{len(data['ema'])} checkpoints; tau law {tau_err:.1e}"
+        ),
     )
 
 
@@ -126,10 +147,13 @@ def _uniform_tau(value: Any) -> Any:
 
 # ----------------------------------------------------------------------------- D2D
 
+
 def _d2d(ctx: Context, one_minus_beta: bool) -> Evidence:
     """Discounted-to-dynamic identity: SymPy (T <= 6, exact) and kernel (T = 400, d = 5)."""
-    residuals = {f"T={T}": o2nc_theory.discounted_to_dynamic_residual(T, not one_minus_beta)
-                 for T in range(1, 7)}
+    residuals = {
+        f"T={T}": o2nc_theory.discounted_to_dynamic_residual(T, not one_minus_beta)
+        for T in range(1, 7)
+    }
     symbolic = [r == 0 for r in residuals.values()]
     rng = ctx.rng(2)
     steps = 400 if ctx.profile == "quick" else 4000
@@ -140,8 +164,9 @@ def _d2d(ctx: Context, one_minus_beta: bool) -> Evidence:
         v = rng.standard_normal((steps, 5)) * 10.0 ** rng.uniform(-2, 2, 5)
         delta = rng.standard_normal((steps, 5))
         u = np.cumsum(rng.standard_normal((steps, 5)), axis=0)  # a moving comparator
-        lhs, rhs, scale = discounted_to_dynamic_sides(v, delta, u, beta,
-                                                      one_minus_beta=one_minus_beta)
+        lhs, rhs, scale = discounted_to_dynamic_sides(
+            v, delta, u, beta, one_minus_beta=one_minus_beta
+        )
         worst = max(worst, abs(lhs - rhs) / scale)
         lhs_n[f"beta={beta:g}"] = lhs / scale
         rhs_n[f"beta={beta:g}"] = rhs / scale
@@ -149,10 +174,14 @@ def _d2d(ctx: Context, one_minus_beta: bool) -> Evidence:
         {"symbolic": residuals, "kernel": lhs_n},
         {"symbolic": dict.fromkeys(residuals, sp.Integer(0)), "kernel": rhs_n},
         values={"symbolic": symbolic, "max_error": worst, "tolerance": TOLERANCE},
-        predicted=("sum <v_t, Delta_t - u_t> = S_T(u_T) + (1-beta) sum S_t(u_t) + beta sum "
-                   "<M_t, u_(t+1) - u_t>"),
-        measured=(f"symbolic {sum(symbolic)}/6 exact; max |lhs - rhs| / sum|terms| = "
-                  f"{worst:.1e} over T = {steps}"),
+        predicted=(
+            "sum <v_t, Delta_t - u_t> = S_T(u_T) + (1-beta) sum S_t(u_t) + beta sum "
+            "<M_t, u_(t+1) - u_t>"
+        ),
+        measured=(
+            f"symbolic {sum(symbolic)}/6 exact; max |lhs - rhs| / sum|terms| = "
+            f"{worst:.1e} over T = {steps}"
+        ),
     )
 
 
@@ -193,10 +222,14 @@ def _omd(ctx: Context, include_mu: bool) -> Evidence:
         {"symbolic": residual, "kernel": kernel},
         {"symbolic": sp.Integer(0), "kernel": theory},
         values={"symbolic": bool(symbolic), "max_error": worst, "tolerance": TOLERANCE},
-        predicted=("beta-OMD increments = heavy-ball (b_t = c b_(t-1) + g_t, lr = c·eta), "
-                   "c = beta/(1+eta mu)"),
-        measured=(f"symbolic {'exact' if symbolic else 'NOT exact'}; max rel. error "
-                  f"{worst:.1e} over {steps} steps, 4 (beta, eta, mu) settings"),
+        predicted=(
+            "beta-OMD increments = heavy-ball (b_t = c b_(t-1) + g_t, lr = c·eta), "
+            "c = beta/(1+eta mu)"
+        ),
+        measured=(
+            f"symbolic {'exact' if symbolic else 'NOT exact'}; max rel. error "
+            f"{worst:.1e} over {steps} steps, 4 (beta, eta, mu) settings"
+        ),
     )
 
 
@@ -218,8 +251,9 @@ def _rand_targets(problem, x: np.ndarray, delta: np.ndarray) -> dict[str, float]
 
     return {
         "uniform": phi(1.0),
-        "exponential": quad(lambda s: np.exp(-s) * phi(s), 0, np.inf, epsabs=1e-14,
-                            epsrel=1e-13, limit=500)[0],
+        "exponential": quad(
+            lambda s: np.exp(-s) * phi(s), 0, np.inf, epsabs=1e-14, epsrel=1e-13, limit=500
+        )[0],
         "uniform02": 0.5 * quad(phi, 0, 2, epsabs=1e-14, epsrel=1e-13, limit=500)[0],
     }
 
@@ -238,9 +272,15 @@ def _rand(ctx: Context, weighted: bool) -> Evidence:
     rows: dict[str, dict[str, Any]] = {}
     data: dict[str, Any] = {"symbolic": {k: residuals[k] for k in _LAWS}}
     for law, target in targets.items():
-        errors = np.stack([randomisation_estimates(problem, x, delta, law, int(n), repeats, rng,
-                                                   weighted=weighted) - target
-                           for n in sizes])  # (sizes, repeats)
+        errors = np.stack(
+            [
+                randomisation_estimates(
+                    problem, x, delta, law, int(n), repeats, rng, weighted=weighted
+                )
+                - target
+                for n in sizes
+            ]
+        )  # (sizes, repeats)
         rms = np.sqrt(np.mean(errors**2, axis=1))
         # The verdict's interval is now the rule's (t interval of the OLS slope); the former
         # pairs bootstrap drew its resamples from this generator between laws, so the same
@@ -249,26 +289,40 @@ def _rand(ctx: Context, weighted: bool) -> Evidence:
             rng.integers(0, repeats, repeats)
         slope, lo, hi = rules.slope_interval(sizes, rms)
         bias = float(abs(errors[-1].mean()))
-        rows[law] = {"slope": slope, "ci": [lo, hi], "bias_at_max_n": bias,
-                     "target": target, "rms": rms.tolist()}
+        rows[law] = {
+            "slope": slope,
+            "ci": [lo, hi],
+            "bias_at_max_n": bias,
+            "target": target,
+            "rms": rms.tolist(),
+        }
         data[law] = {"x": sizes, "y": rms}
     return Evidence(
-        data, {"symbolic": dict.fromkeys(_LAWS, sp.Integer(0)), **dict.fromkeys(_LAWS, _RATE)},
-        values={"symbolic_ok": symbolic_ok, "rows": rows, "sizes": sizes.tolist(),
-                "weighted": weighted},
-        predicted=("each identity holds (SymPy exact), so the Monte-Carlo RMS error falls "
-                   "as N^(-1/2)"),
-        measured="; ".join(f"{law}: |bias| at N={sizes[-1]} {r['bias_at_max_n']:.1e}"
-                           for law, r in rows.items()),
+        data,
+        {"symbolic": dict.fromkeys(_LAWS, sp.Integer(0)), **dict.fromkeys(_LAWS, _RATE)},
+        values={
+            "symbolic_ok": symbolic_ok,
+            "rows": rows,
+            "sizes": sizes.tolist(),
+            "weighted": weighted,
+        },
+        predicted=(
+            "each identity holds (SymPy exact), so the Monte-Carlo RMS error falls as N^(-1/2)"
+        ),
+        measured="; ".join(
+            f"{law}: |bias| at N={sizes[-1]} {r['bias_at_max_n']:.1e}" for law, r in rows.items()
+        ),
     )
 
 
 def _shift_rates(delta: float, *, target: str, required: bool = True) -> rules.Perturbation:
     """The predicted exponent -1/2 of every identity's RMS error shifted by ``delta``."""
     return rules.Perturbation(
-        f"RMS error exponent {_RATE:g} {delta:+g}", target,
+        f"RMS error exponent {_RATE:g} {delta:+g}",
+        target,
         transform=lambda p: {k: (v + delta if k in _LAWS else v) for k, v in p.items()},
-        required=required)
+        required=required,
+    )
 
 
 def _unweighted_symbolic(prediction: dict[str, Any]) -> dict[str, Any]:
@@ -284,6 +338,7 @@ def _unweighted_symbolic(prediction: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- O2NC-DIM
+
 
 def _dimension_sides(report: dict[str, dict]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each bound's derived dimension (data) and its expected one (prediction), as exponents
@@ -303,14 +358,28 @@ def _dims_evidence(report: dict[str, dict], mu_power: int, note: str = "") -> Ev
     bad = [name for name, r in report.items() if not r["consistent"]]
     data, prediction = _dimension_sides(report)
     return Evidence(
-        data, prediction,
-        values={"report": {k: {"consistent": r["consistent"], "terms": r["terms"],
-                               "expected": list(r["expected"])} for k, r in report.items()},
-                "mu_power": mu_power},
-        predicted=("every O2NC bound is dimensionally consistent, with Lemma 3.1's term mu·D"
-                   + ("" if mu_power == 1 else "²") + note),
-        measured=(f"{len(report) - len(bad)}/{len(report)} bounds consistent"
-                  + (f"; inconsistent: {bad}" if bad else "")),
+        data,
+        prediction,
+        values={
+            "report": {
+                k: {
+                    "consistent": r["consistent"],
+                    "terms": r["terms"],
+                    "expected": list(r["expected"]),
+                }
+                for k, r in report.items()
+            },
+            "mu_power": mu_power,
+        },
+        predicted=(
+            "every O2NC bound is dimensionally consistent, with Lemma 3.1's term mu·D"
+            + ("" if mu_power == 1 else "²")
+            + note
+        ),
+        measured=(
+            f"{len(report) - len(bad)}/{len(report)} bounds consistent"
+            + (f"; inconsistent: {bad}" if bad else "")
+        ),
     )
 
 
@@ -334,17 +403,24 @@ def _dims_cor41_eps3(ctx: Context) -> Evidence:
     eps = o2nc_theory.o2nc_symbols()["epsilon"]
     dims = o2nc_theory.term_dimensions(expr * sp.sqrt(eps))
     report = dict(_dimension_report(1))  # the other bounds as in the check
-    report[_COR41] = {"terms": [None if d is None else tuple(map(str, d)) for d in dims],
-                      "expected": expected,
-                      "consistent": all(d is not None and tuple(d) == expected for d in dims)}
+    report[_COR41] = {
+        "terms": [None if d is None else tuple(map(str, d)) for d in dims],
+        "expected": expected,
+        "consistent": all(d is not None and tuple(d) == expected for d in dims),
+    }
     return _dims_evidence(report, 1, "; Cor. 4.1's T with eps^-3")
 
 
 # ----------------------------------------------------------------------------- O2NC-TABLE
 
-_SHORT = {name: short for name, short in zip(
-    o2nc_rates.LOWER_BOUNDS, ("(lambda,eps)", "Goldstein", "smooth", "Hessian-Lipschitz"),
-    strict=True)}
+_SHORT = {
+    name: short
+    for name, short in zip(
+        o2nc_rates.LOWER_BOUNDS,
+        ("(lambda,eps)", "Goldstein", "smooth", "Hessian-Lipschitz"),
+        strict=True,
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -363,23 +439,36 @@ class _AtMost:
 def _table(ctx: Context, mu_power: int) -> Evidence:
     rows = o2nc_rates.rate_table(mu_power)
     limit = o2nc_rates.total_share_limit(mu_power)
-    derived = {f"{_SHORT[r['setting']]}: {k}": r["derived"][k]
-               for r in rows for k in r["lower_bound"]}
+    derived = {
+        f"{_SHORT[r['setting']]}: {k}": r["derived"][k] for r in rows for k in r["lower_bound"]
+    }
     lower = {f"{_SHORT[r['setting']]}: {k}": v for r in rows for k, v in r["lower_bound"].items()}
     return Evidence(
         {"exponents": derived, "constant": {"bound / eps as eps -> 0": limit}},
         {"exponents": lower, "constant": _AtMost(sp.Integer(4))},
-        values={"rows": [{"setting": r["setting"],
-                          "derived": {k: str(v) for k, v in r["derived"].items()},
-                          "lower_bound": {k: str(v) for k, v in r["lower_bound"].items()},
-                          "optimal": r["optimal"]} for r in rows],
-                "threshold": [str(t) for t in o2nc_rates.threshold_terms(mu_power)],
-                "bound_over_eps": str(limit), "mu_power": mu_power},
-        predicted=("eps^-7/2 lambda^1/2 (ZC24), delta^-1 eps^-3 (CMO23), eps^-4 (A23), "
-                   "eps^-7/2 (A23 second order); bound <= 4·eps + o(eps)"),
+        values={
+            "rows": [
+                {
+                    "setting": r["setting"],
+                    "derived": {k: str(v) for k, v in r["derived"].items()},
+                    "lower_bound": {k: str(v) for k, v in r["lower_bound"].items()},
+                    "optimal": r["optimal"],
+                }
+                for r in rows
+            ],
+            "threshold": [str(t) for t in o2nc_rates.threshold_terms(mu_power)],
+            "bound_over_eps": str(limit),
+            "mu_power": mu_power,
+        },
+        predicted=(
+            "eps^-7/2 lambda^1/2 (ZC24), delta^-1 eps^-3 (CMO23), eps^-4 (A23), "
+            "eps^-7/2 (A23 second order); bound <= 4·eps + o(eps)"
+        ),
         measured="; ".join(
             f"{_SHORT[r['setting']]}: " + " ".join(f"{k}^{v}" for k, v in r["derived"].items())
-            for r in rows) + f"; bound {sp.sstr(limit)}·eps + o(eps)",
+            for r in rows
+        )
+        + f"; bound {sp.sstr(limit)}·eps + o(eps)",
     )
 
 
@@ -387,133 +476,196 @@ CLAIMS = (
     Claim(
         id="D2D",
         title="Discounted-to-dynamic regret identity",
-        statement=("For any sequences v_t, Delta_t, u_t and beta: sum_t <v_t, Delta_t - u_t> = "
-                   "S_T(u_T) + (1-beta) sum_(t<T) S_t(u_t) + beta sum_(t<T) <M_t, u_(t+1) - "
-                   "u_t>, S_t(u) = sum_(s<=t) beta^(t-s) <v_s, Delta_s - u>, M_t = sum_(s<=t) "
-                   "beta^(t-s) v_s."),
-        source="THEORY.md §4 (AMC25 §3 regret decomposition)",
+        statement=(
+            "For any sequences v_t, Delta_t, u_t and beta: sum_t <v_t, Delta_t - u_t> = "
+            "S_T(u_T) + (1-beta) sum_(t<T) S_t(u_t) + beta sum_(t<T) <M_t, u_(t+1) - "
+            "u_t>, S_t(u) = sum_(s<=t) beta^(t-s) <v_s, Delta_s - u>, M_t = sum_(s<=t) "
+            "beta^(t-s) v_s."
+        ),
+        source="docs/theory §4 (AMC25 §3 regret decomposition)",
         provenance="derived",
-        rule=rules.all_of(symbolic=rules.exact(),
-                          kernel=rules.identity(TOLERANCE, scale="absolute")),
-        scope=("symbolic: SymPy's lhs - rhs for T = 1..6; kernel: both sides divided by the sum "
-               "of |terms|, T = 400 (quick), d = 5, per beta in {0, .5, .9, .99, .999}"),
+        rule=rules.all_of(
+            symbolic=rules.exact(), kernel=rules.identity(TOLERANCE, scale="absolute")
+        ),
+        scope=(
+            "symbolic: SymPy's lhs - rhs for T = 1..6; kernel: both sides divided by the sum "
+            "of |terms|, T = 400 (quick), d = 5, per beta in {0, .5, .9, .99, .999}"
+        ),
         evaluate=lambda ctx: _d2d(ctx, True),
         sensitivity=(
-            rules.assumption("the (1-beta) factor dropped", lambda ctx: _d2d(ctx, False),
-                             target="a term's factor dropped", control=True),
+            rules.assumption(
+                "the (1-beta) factor dropped",
+                lambda ctx: _d2d(ctx, False),
+                target="a term's factor dropped",
+                control=True,
+            ),
             rules.relative(1e-8, part="kernel"),
-            rules.replace(lambda v: v + 1e-8, part=("kernel", "beta=0.999"),
-                          name="the rhs at beta = 0.999 off by 1e-8 (of the sum of |terms|)",
-                          target="identity: a local 1e-8 error"),
+            rules.replace(
+                lambda v: v + 1e-8,
+                part=("kernel", "beta=0.999"),
+                name="the rhs at beta = 0.999 off by 1e-8 (of the sum of |terms|)",
+                target="identity: a local 1e-8 error",
+            ),
         ),
     ),
     Claim(
         id="OMD-SGDM",
         title="beta-OMD is heavy-ball SGD with momentum beta/(1 + eta mu)",
-        statement=("The beta-OMD learner delta_(t+1) = (beta/(1+eta mu))(delta_t - eta g_t) "
-                   "produces the increments of heavy-ball SGD with momentum c = beta/(1+eta mu) "
-                   "and step c·eta."),
+        statement=(
+            "The beta-OMD learner delta_(t+1) = (beta/(1+eta mu))(delta_t - eta g_t) "
+            "produces the increments of heavy-ball SGD with momentum c = beta/(1+eta mu) "
+            "and step c·eta."
+        ),
         source="Ahn, Magakyan & Cutkosky 2025 (AMC25), Lemma 3.2",
         provenance="primary",
         rule=rules.all_of(symbolic=rules.exact(), kernel=rules.identity(TOLERANCE)),
-        scope=("symbolic: SymPy's unrolled squared difference (T = 6); kernel: heavy-ball "
-               "increments against beta-OMD's, per (beta, eta, mu), random gradient streams"),
+        scope=(
+            "symbolic: SymPy's unrolled squared difference (T = 6); kernel: heavy-ball "
+            "increments against beta-OMD's, per (beta, eta, mu), random gradient streams"
+        ),
         evaluate=lambda ctx: _omd(ctx, True),
         sensitivity=(
-            rules.assumption("momentum beta instead of beta/(1 + eta mu) (mu > 0 ignored)",
-                             lambda ctx: _omd(ctx, False), target="a changed update rule",
-                             control=True),
+            rules.assumption(
+                "momentum beta instead of beta/(1 + eta mu) (mu > 0 ignored)",
+                lambda ctx: _omd(ctx, False),
+                target="a changed update rule",
+                control=True,
+            ),
             rules.relative(1e-8, part="kernel"),
-            rules.replace(_bump_last, part=("kernel", _omd_key(*_OMD_SETTINGS[-1])),
-                          name="one increment (last step, mu = 100) off by 1e-8",
-                          target="identity: a local 1e-8 error"),
+            rules.replace(
+                _bump_last,
+                part=("kernel", _omd_key(*_OMD_SETTINGS[-1])),
+                name="one increment (last step, mu = 100) off by 1e-8",
+                target="identity: a local 1e-8 error",
+            ),
         ),
     ),
     Claim(
         id="O2NC-TABLE",
         title="Derived O2NC rates equal the lower bounds (the rate table, not typed in)",
-        statement=("From AMC25 Lemma 3.1 (mu·D term) and the beta-OMD regret bound, the "
-                   "parameter choice 1-beta ~ eps²/(G+sigma)², D ~ (1-beta) eps^1/2 lambda^-1/2 "
-                   "gives T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2 for (lambda, eps)-"
-                   "stationarity, hence eps^-4 (smooth, lambda = L²/eps), eps^-7/2 (Hessian-"
-                   "Lipschitz, lambda = H/2) and delta^-1 eps^-3 (Goldstein, lambda = eps/delta²), "
-                   "each matching its lower bound."),
-        source="AMC25 Lemma 3.1, 3.2, Cor. 4.1, Prop. 2.1; ZC24; CMO23; A23; THEORY.md §4",
+        statement=(
+            "From AMC25 Lemma 3.1 (mu·D term) and the beta-OMD regret bound, the "
+            "parameter choice 1-beta ~ eps²/(G+sigma)², D ~ (1-beta) eps^1/2 lambda^-1/2 "
+            "gives T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2 for (lambda, eps)-"
+            "stationarity, hence eps^-4 (smooth, lambda = L²/eps), eps^-7/2 (Hessian-"
+            "Lipschitz, lambda = H/2) and delta^-1 eps^-3 (Goldstein, lambda = eps/delta²), "
+            "each matching its lower bound."
+        ),
+        source="AMC25 Lemma 3.1, 3.2, Cor. 4.1, Prop. 2.1; ZC24; CMO23; A23; docs/theory §4",
         provenance="derived",
         rule=rules.all_of(exponents=rules.exact(), constant=rules.every()),
-        scope=("exponents: each derived threshold exponent (SymPy) against the lower bound's, "
-               "as exact rationals; constant: SymPy proves lim bound/eps <= 4 for G, sigma > 0"),
+        scope=(
+            "exponents: each derived threshold exponent (SymPy) against the lower bound's, "
+            "as exact rationals; constant: SymPy proves lim bound/eps <= 4 for G, sigma > 0"
+        ),
         evaluate=lambda ctx: _table(ctx, 1),
         sensitivity=(
-            rules.assumption("the same derivation from the text's mu·D² term",
-                             lambda ctx: _table(ctx, 2),
-                             target="a term of the bound changed (mu·D² for mu·D)",
-                             control=True),
-            rules.shift(0.25, part="exponents", name="lower-bound exponents shifted by +1/4",
-                        target="exponent off by 1/4"),
-            rules.replace(sp.Integer(-3), part=("exponents", "(lambda,eps): epsilon"),
-                          name="Cor. 4.1's T exponent eps^-7/2 stated as eps^-3",
-                          target="one exponent off by 1/2"),
-            rules.replace(lambda _bound: _AtMost(sp.Integer(2)), part="constant",
-                          name="the bound stated as 2·eps + o(eps) instead of 4·eps",
-                          target="bound 2x too optimistic"),
+            rules.assumption(
+                "the same derivation from the text's mu·D² term",
+                lambda ctx: _table(ctx, 2),
+                target="a term of the bound changed (mu·D² for mu·D)",
+                control=True,
+            ),
+            rules.shift(
+                0.25,
+                part="exponents",
+                name="lower-bound exponents shifted by +1/4",
+                target="exponent off by 1/4",
+            ),
+            rules.replace(
+                sp.Integer(-3),
+                part=("exponents", "(lambda,eps): epsilon"),
+                name="Cor. 4.1's T exponent eps^-7/2 stated as eps^-3",
+                target="one exponent off by 1/2",
+            ),
+            rules.replace(
+                lambda _bound: _AtMost(sp.Integer(2)),
+                part="constant",
+                name="the bound stated as 2·eps + o(eps) instead of 4·eps",
+                target="bound 2x too optimistic",
+            ),
         ),
     ),
     Claim(
         id="RAND-ID",
         title="The three randomisation identities of the O2NC conversions",
-        statement=("F(x+D) - F(x) = E_(s~U[0,1]) <grad F(x+sD), D>; E_(s~Exp(1))[F(x+sD) - F(x)] "
-                   "= E_s <grad F(x+sD), D>; E_(s~U[0,2])[F(x+sD) - F(x)] = E_s[(2-s) <grad "
-                   "F(x+sD), D>], for differentiable F."),
-        source="CMO23 (uniform), ZC24 (exponential), AMC25 (U[0,2]); THEORY.md §1.5",
+        statement=(
+            "F(x+D) - F(x) = E_(s~U[0,1]) <grad F(x+sD), D>; E_(s~Exp(1))[F(x+sD) - F(x)] "
+            "= E_s <grad F(x+sD), D>; E_(s~U[0,2])[F(x+sD) - F(x)] = E_s[(2-s) <grad "
+            "F(x+sD), D>], for differentiable F."
+        ),
+        source="CMO23 (uniform), ZC24 (exponential), AMC25 (U[0,2]); docs/theory §1.5",
         provenance="derived",
-        rule=rules.all_of(symbolic=rules.exact(),
-                          **dict.fromkeys(_LAWS, rules.slope(bound="two-sided", tolerance=0.1))),
-        scope=("symbolic: SymPy's residual of each identity for phi(s) = cos(as + b); per "
-               "identity: log RMS Monte-Carlo error (48 repeats, against quadrature) on log N, "
-               "N = 1e2..3e4 (quick), cosine landscape; a false identity leaves a bias: the "
-               "error plateaus"),
+        rule=rules.all_of(
+            symbolic=rules.exact(),
+            **dict.fromkeys(_LAWS, rules.slope(bound="two-sided", tolerance=0.1)),
+        ),
+        scope=(
+            "symbolic: SymPy's residual of each identity for phi(s) = cos(as + b); per "
+            "identity: log RMS Monte-Carlo error (48 repeats, against quadrature) on log N, "
+            "N = 1e2..3e4 (quick), cosine landscape; a false identity leaves a bias: the "
+            "error plateaus"
+        ),
         evaluate=lambda ctx: _rand(ctx, True),
         sensitivity=(
-            rules.assumption("the (2 - s) weight dropped in the U[0, 2] identity",
-                             lambda ctx: _rand(ctx, False),
-                             target="a term changed (the (2-s) weight), Monte Carlo re-run",
-                             control=True),
+            rules.assumption(
+                "the (2 - s) weight dropped in the U[0, 2] identity",
+                lambda ctx: _rand(ctx, False),
+                target="a term changed (the (2-s) weight), Monte Carlo re-run",
+                control=True,
+            ),
             _shift_rates(0.5, target="exponent off by 1/2"),
             _shift_rates(-0.5, target="exponent off by 1/2"),
             _shift_rates(0.25, target="exponent off by 1/4", required=False),
             _shift_rates(-0.25, target="exponent off by 1/4", required=False),
-            rules.Perturbation("SymPy: the U[0, 2] identity stated without the (2 - s) weight",
-                               "a term changed (the (2-s) weight), symbolic side",
-                               transform=_unweighted_symbolic),
+            rules.Perturbation(
+                "SymPy: the U[0, 2] identity stated without the (2 - s) weight",
+                "a term changed (the (2-s) weight), symbolic side",
+                transform=_unweighted_symbolic,
+            ),
         ),
     ),
     Claim(
         id="O2NC-DIM",
         title="The O2NC bounds are dimensionally consistent (Lemma 3.1 has mu·D, not mu·D²)",
-        statement=("With gradients [F/x], lengths [x], function values [F], lambda [F/x³] and "
-                   "mu [F/x²], every term of AMC25 Lemma 3.1/3.2, Corollaries 4.1, 4.2, 5.1 and "
-                   "2602.08372 Theorem 5 has the dimension of its left-hand side; the text's "
-                   "mu·D² term in Lemma 3.1 (THEORY §4 flag) does not."),
-        source="AMC25 Lemma 3.1, 3.2, Cor. 4.1, 4.2, 5.1; arXiv 2602.08372 Thm 5; THEORY.md §4",
+        statement=(
+            "With gradients [F/x], lengths [x], function values [F], lambda [F/x³] and "
+            "mu [F/x²], every term of AMC25 Lemma 3.1/3.2, Corollaries 4.1, 4.2, 5.1 and "
+            "2602.08372 Theorem 5 has the dimension of its left-hand side; the text's "
+            "mu·D² term in Lemma 3.1 (docs/theory §4 flag) does not."
+        ),
+        source="AMC25 Lemma 3.1, 3.2, Cor. 4.1, 4.2, 5.1; arXiv 2602.08372 Thm 5; docs/theory §4",
         provenance="derived",
         rule=rules.exact(),
-        scope=("per bound and unit (F, x): the exponent shared by all its additive terms after "
-               "scaling every symbol by its units (NaN if they differ) against the bound's "
-               "expected dimension"),
+        scope=(
+            "per bound and unit (F, x): the exponent shared by all its additive terms after "
+            "scaling every symbol by its units (NaN if they differ) against the bound's "
+            "expected dimension"
+        ),
         evaluate=lambda ctx: _dims(ctx, 1),
         sensitivity=(
-            rules.assumption("Lemma 3.1 as transcribed in the text we had, with mu·D²",
-                             lambda ctx: _dims(ctx, 2),
-                             target="a term of the wrong dimension (mu·D² for mu·D)",
-                             control=True),
-            rules.assumption("Cor. 4.1's T transcribed with eps^-3 instead of eps^-7/2",
-                             _dims_cor41_eps3, target="one exponent off by 1/2"),
-            rules.shift(0.25, name="every expected dimension exponent shifted by +1/4",
-                        target="exponent off by 1/4"),
-            rules.replace(sp.Integer(-1), part="Lemma 3.2: discounted regret [x]",
-                          name="Lemma 3.2's regret expected in gradient units [F/x], not [F]",
-                          target="one bound's dimension wrong"),
+            rules.assumption(
+                "Lemma 3.1 as transcribed in the text we had, with mu·D²",
+                lambda ctx: _dims(ctx, 2),
+                target="a term of the wrong dimension (mu·D² for mu·D)",
+                control=True,
+            ),
+            rules.assumption(
+                "Cor. 4.1's T transcribed with eps^-3 instead of eps^-7/2",
+                _dims_cor41_eps3,
+                target="one exponent off by 1/2",
+            ),
+            rules.shift(
+                0.25,
+                name="every expected dimension exponent shifted by +1/4",
+                target="exponent off by 1/4",
+            ),
+            rules.replace(
+                sp.Integer(-1),
+                part="Lemma 3.2: discounted regret [x]",
+                name="Lemma 3.2's regret expected in gradient units [F/x], not [F]",
+                target="one bound's dimension wrong",
+            ),
         ),
     ),
     Claim(
@@ -524,28 +676,42 @@ CLAIMS = (
             "((1-β)/(1-β^t)) Σ β^{t-s} y_s exactly; the weights and AMC25 Definition 4's "
             "Pr(τ=t) each sum to 1."
         ),
-        source="AMC25 §3 and Definition 4; THEORY.md §1.4-§1.5",
+        source="AMC25 §3 and Definition 4; docs/theory §1.4-§1.5",
         provenance="derived",
-        rule=rules.all_of(symbolic=rules.exact(), ema=rules.identity(TOLERANCE),
-                          tau=rules.identity(TOLERANCE, scale="absolute")),
-        scope=("symbolic: SymPy's derivations against THEORY §1.4's statements; ema: the kernel "
-               "EMA against the lambdified closed form per (beta, t) checkpoint; tau: the "
-               "kernel's AMC25 law (total, and Pr(tau = t) for t < T) against SymPy's, per "
-               "(beta, T)"),
+        rule=rules.all_of(
+            symbolic=rules.exact(),
+            ema=rules.identity(TOLERANCE),
+            tau=rules.identity(TOLERANCE, scale="absolute"),
+        ),
+        scope=(
+            "symbolic: SymPy against docs/theory §1.4; ema: the kernel "
+            "EMA against the lambdified closed form per (beta, t) checkpoint; tau: the "
+            "kernel's AMC25 law (total, and Pr(tau = t) for t < T) against SymPy's, per "
+            "(beta, T)"
+        ),
         evaluate=lambda ctx: _ema_rec(ctx, "normalised"),
         sensitivity=(
             # The deep-learning EMA started at 0 is the unnormalised average (weights sum to
             # 1 - beta^t).
-            rules.assumption("unnormalised EMA (e_0 = 0, e_t = β e_{t-1} + (1-β) y_t)",
-                             lambda ctx: _ema_rec(ctx, "deep"),
-                             target="a normaliser dropped (1/(1-β^t))", control=True),
+            rules.assumption(
+                "unnormalised EMA (e_0 = 0, e_t = β e_{t-1} + (1-β) y_t)",
+                lambda ctx: _ema_rec(ctx, "deep"),
+                target="a normaliser dropped (1/(1-β^t))",
+                control=True,
+            ),
             rules.relative(1e-8, part="ema"),
-            rules.replace(_uniform_tau, part="tau",
-                          name="uniform output index Pr(tau = t) = 1/T instead of Definition 4",
-                          target="a changed formula (the tau law)"),
-            rules.replace((1 - ema_theory.beta), part=("symbolic", "B_t"),
-                          name="B_t = 1 - β (no bias correction)",
-                          target="a normaliser dropped, symbolic side"),
+            rules.replace(
+                _uniform_tau,
+                part="tau",
+                name="uniform output index Pr(tau = t) = 1/T instead of Definition 4",
+                target="a changed formula (the tau law)",
+            ),
+            rules.replace(
+                (1 - ema_theory.beta),
+                part=("symbolic", "B_t"),
+                name="B_t = 1 - β (no bias correction)",
+                target="a normaliser dropped, symbolic side",
+            ),
         ),
     ),
 )

@@ -1,7 +1,8 @@
-"""What a claim is, how it is run, and what a result records (THEORY.md §5)."""
+"""What a claim is, how it is run, and what a result records (docs/theory §5)."""
 
 from __future__ import annotations
 
+import importlib
 import time
 import traceback
 import zlib
@@ -25,7 +26,9 @@ __all__ = [
     "ClaimResult",
     "Context",
     "Evidence",
+    "LazyFigure",
     "Outcome",
+    "lazy_figure",
     "run_claim",
 ]
 
@@ -99,6 +102,54 @@ class Evidence:
     precondition: str = ""
 
 
+@dataclass(frozen=True)
+class LazyFigure:
+    """A claim's figure function, named by module and attribute and imported on first call.
+
+    A claim passes ``figure=lazy_figure("adamtheory.plots.o2nc", "coordinate_figure")`` instead
+    of the function itself, so importing the registry (``adamtheory claims``, ``import
+    adamtheory.claims``) never imports :mod:`adamtheory.plots` or matplotlib. Calling it
+    imports the module (cached by Python) and draws: ``drawer(values) -> Figure``.
+    """
+
+    module: str
+    name: str
+
+    def __post_init__(self) -> None:
+        for field_name in ("module", "name"):
+            value = getattr(self, field_name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(
+                    f"lazy_figure: {field_name} must be a non-empty string; got {value!r}"
+                )
+
+    def resolve(self) -> Callable[[dict[str, Any]], Figure]:
+        """The figure function itself (imports its module)."""
+        fn = getattr(importlib.import_module(self.module), self.name)
+        if not callable(fn):
+            raise TypeError(f"{self!r} names {type(fn).__name__}, not a function")
+        return fn
+
+    def __call__(self, values: dict[str, Any]) -> Figure:
+        return self.resolve()(values)
+
+    def __repr__(self) -> str:
+        return f"lazy_figure({self.module!r}, {self.name!r})"
+
+
+def lazy_figure(module: str, name: str) -> LazyFigure:
+    """A figure drawer for :attr:`Claim.figure` that imports ``module.name`` when first called.
+
+    Parameters
+    ----------
+    module : str
+        Absolute module path, e.g. ``"adamtheory.plots.claim_figures"``.
+    name : str
+        The function in that module: ``values -> matplotlib.figure.Figure``.
+    """
+    return LazyFigure(module, name)
+
+
 def _text(value: Any, name: str, claim_id: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"claim {claim_id!r}: {name} must be a non-empty string; got {value!r}")
@@ -128,7 +179,8 @@ class Claim:
     figure : callable, optional
         ``values -> matplotlib.figure.Figure``, drawn from the JSON-able ``values`` (so a figure
         can be regenerated from a cached result without re-running the check); ``None``: no
-        figure.
+        figure. The registry's claims give a :func:`lazy_figure`, so that importing them does
+        not import matplotlib.
     reported : bool
         ``True`` for a claim that reports measurements (e.g. an ablation) without a pass/fail
         rule: it has ``check`` (``Context -> Outcome`` with verdict ``"reported"``) and
@@ -150,57 +202,77 @@ class Claim:
     report_rule: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id.strip() or any(c.isspace()
-                                                                       for c in self.id):
-            raise ValueError(f"a claim id must be a non-empty string without spaces; got "
-                             f"{self.id!r}")
+        if not isinstance(self.id, str) or not self.id.strip() or any(c.isspace() for c in self.id):
+            raise ValueError(
+                f"a claim id must be a non-empty string without spaces; got {self.id!r}"
+            )
         for name in ("title", "statement", "source"):
             _text(getattr(self, name), name, self.id)
         if self.provenance not in PROVENANCE_TAGS:
-            raise ValueError(f"claim {self.id!r}: provenance must be one of {PROVENANCE_TAGS}; "
-                             f"got {self.provenance!r}")
+            raise ValueError(
+                f"claim {self.id!r}: provenance must be one of {PROVENANCE_TAGS}; "
+                f"got {self.provenance!r}"
+            )
         if not isinstance(self.reported, bool):
-            raise TypeError(f"claim {self.id!r}: reported must be True or False; got "
-                            f"{self.reported!r}")
+            raise TypeError(
+                f"claim {self.id!r}: reported must be True or False; got {self.reported!r}"
+            )
         if self.figure is not None and not callable(self.figure):
             raise TypeError(f"claim {self.id!r}: figure must be callable or None")
         object.__setattr__(self, "sensitivity", tuple(self.sensitivity))
         if self.reported:
             # nothing can fail, so a rule or a control would have nothing to decide
             if self.rule is not None or self.evaluate is not None or self.sensitivity:
-                raise ValueError(f"claim {self.id!r}: a reported claim (reported=True) has no "
-                                 "rule, evaluate or sensitivity; give check and report_rule")
+                raise ValueError(
+                    f"claim {self.id!r}: a reported claim (reported=True) has no "
+                    "rule, evaluate or sensitivity; give check and report_rule"
+                )
             if not callable(self.check):
-                raise ValueError(f"claim {self.id!r}: a reported claim needs check "
-                                 "(Context -> Outcome)")
+                raise ValueError(
+                    f"claim {self.id!r}: a reported claim needs check (Context -> Outcome)"
+                )
             _text(self.report_rule, "report_rule", self.id)
             return
         if self.check is not None:
-            raise ValueError(f"claim {self.id!r}: check is for reported claims only; a pass/fail"
-                             " claim has evaluate (Context -> Evidence) and a rule")
+            raise ValueError(
+                f"claim {self.id!r}: check is for reported claims only; a pass/fail"
+                " claim has evaluate (Context -> Evidence) and a rule"
+            )
         if self.rule is None:
-            raise ValueError(f"claim {self.id!r} has no rule: give rule=adamtheory.rules.<rule>"
-                             "(...) (identity, upper_bound, slope, ...)")
+            raise ValueError(
+                f"claim {self.id!r} has no rule: give rule=adamtheory.rules.<rule>"
+                "(...) (identity, upper_bound, slope, ...)"
+            )
         if not isinstance(self.rule, Rule):
-            raise TypeError(f"claim {self.id!r}: rule must be an adamtheory.rules.Rule; got "
-                            f"{type(self.rule).__name__}")
+            raise TypeError(
+                f"claim {self.id!r}: rule must be an adamtheory.rules.Rule; got "
+                f"{type(self.rule).__name__}"
+            )
         if not callable(self.evaluate):
-            raise ValueError(f"claim {self.id!r} has no evaluate: give a function "
-                             "Context -> Evidence")
+            raise ValueError(
+                f"claim {self.id!r} has no evaluate: give a function Context -> Evidence"
+            )
         if not self.sensitivity:
-            raise ValueError(f"claim {self.id!r} has no sensitivity entries: declare at least "
-                             "its negative control (adamtheory.rules.scale/shift/assumption)")
+            raise ValueError(
+                f"claim {self.id!r} has no sensitivity entries: declare at least "
+                "its negative control (adamtheory.rules.scale/shift/assumption)"
+            )
         for entry in self.sensitivity:
             if not isinstance(entry, Perturbation):
-                raise TypeError(f"claim {self.id!r}: sensitivity entries must be "
-                                f"adamtheory.rules.Perturbation; got {type(entry).__name__}")
+                raise TypeError(
+                    f"claim {self.id!r}: sensitivity entries must be "
+                    f"adamtheory.rules.Perturbation; got {type(entry).__name__}"
+                )
         names = [p.name for p in self.sensitivity]
         if len(set(names)) != len(names):
-            raise ValueError(f"claim {self.id!r}: sensitivity entries need distinct names; got "
-                             f"{names}")
+            raise ValueError(
+                f"claim {self.id!r}: sensitivity entries need distinct names; got {names}"
+            )
         if sum(p.control for p in self.sensitivity) > 1:
-            raise ValueError(f"claim {self.id!r}: at most one sensitivity entry may be the "
-                             "negative control (control=True)")
+            raise ValueError(
+                f"claim {self.id!r}: at most one sensitivity entry may be the "
+                "negative control (control=True)"
+            )
 
     @property
     def control_entry(self) -> Perturbation | None:
@@ -285,8 +357,9 @@ class ClaimResult:
         if not isinstance(data, dict):
             raise TypeError(f"data must be a dict from ClaimResult.to_json; got {type(data)}")
         known = {f.name for f in fields(cls)}
-        missing = {f.name for f in fields(cls) if f.default is MISSING
-                   and f.default_factory is MISSING} - data.keys()
+        missing = {
+            f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+        } - data.keys()
         if missing:
             raise ValueError(f"data lacks the ClaimResult fields {sorted(missing)}")
         return cls(**{k: v for k, v in data.items() if k in known})
@@ -336,9 +409,11 @@ def _judge(rule: Rule, evidence: Any, prediction: Any = MISSING) -> Decision | _
     except Exception as exc:  # noqa: BLE001
         return _Crash(traceback.format_exception_only(type(exc), exc)[-1].strip())
     if evidence.precondition and decision.verdict == "pass":
-        return replace(decision, verdict="inconclusive",
-                       summary=f"{decision.summary} [precondition not met: "
-                               f"{evidence.precondition}]")
+        return replace(
+            decision,
+            verdict="inconclusive",
+            summary=f"{decision.summary} [precondition not met: {evidence.precondition}]",
+        )
     return decision
 
 
@@ -361,14 +436,21 @@ def _sensitivity(claim: Claim, ctx: Context, evidence: Any) -> list[dict[str, An
             outcome = _judge(rule, _safe_call(p.evaluate, ctx))  # type: ignore[arg-type]
         crashed = isinstance(outcome, _Crash)
         verdict = "error" if crashed else outcome.verdict
-        entries.append(p.describe() | {
-            "control": p is control, "verdict": verdict, "detected": verdict == "fail",
-            "summary": outcome.error if crashed else outcome.summary})
+        entries.append(
+            p.describe()
+            | {
+                "control": p is control,
+                "verdict": verdict,
+                "detected": verdict == "fail",
+                "summary": outcome.error if crashed else outcome.summary,
+            }
+        )
     return entries
 
 
-def run_claim(claim: Claim, *, profile: str = "quick", seed: int = 0,
-              backend: str = "numpy") -> ClaimResult:
+def run_claim(
+    claim: Claim, *, profile: str = "quick", seed: int = 0, backend: str = "numpy"
+) -> ClaimResult:
     """Evaluate a claim, judge it by its rule, and measure its power.
 
     The verdict is the rule's, except that
@@ -413,14 +495,28 @@ def run_claim(claim: Claim, *, profile: str = "quick", seed: int = 0,
     details = evidence.measured if ok else ""
     weak = any(e["required"] and not e["detected"] for e in entries)
     return ClaimResult(
-        id=claim.id, title=claim.title, source=claim.source, provenance=claim.provenance,
-        verdict=verdict, predicted=evidence.predicted if ok else "",
-        measured="; ".join(t for t in (summary, details) if t), rule=claim.rule_text,
-        seconds=round(seconds, 4), profile=profile, seed=seed,
-        control={"description": control["perturbation"], "verdict": control["verdict"],
-                 "measured": control["summary"], "fired": control["detected"]},
-        values=evidence.values if ok else {}, message=message, statement=claim.statement,
-        sensitivity=entries, weak=weak,
+        id=claim.id,
+        title=claim.title,
+        source=claim.source,
+        provenance=claim.provenance,
+        verdict=verdict,
+        predicted=evidence.predicted if ok else "",
+        measured="; ".join(t for t in (summary, details) if t),
+        rule=claim.rule_text,
+        seconds=round(seconds, 4),
+        profile=profile,
+        seed=seed,
+        control={
+            "description": control["perturbation"],
+            "verdict": control["verdict"],
+            "measured": control["summary"],
+            "fired": control["detected"],
+        },
+        values=evidence.values if ok else {},
+        message=message,
+        statement=claim.statement,
+        sensitivity=entries,
+        weak=weak,
         decision={} if isinstance(decision, _Crash) else decision.to_json(),
     )
 
@@ -436,13 +532,28 @@ def _run_reported(claim: Claim, ctx: Context, *, profile: str, seed: int) -> Cla
     if main.verdict not in ("reported", "error"):
         # a pass/fail verdict without a control would look checked when it is not
         verdict = "error"
-        message = (f"a reported claim's check must return the verdict 'reported'; "
-                   f"got {main.verdict!r}")
+        message = (
+            f"a reported claim's check must return the verdict 'reported'; got {main.verdict!r}"
+        )
     return ClaimResult(
-        id=claim.id, title=claim.title, source=claim.source, provenance=claim.provenance,
-        verdict=verdict, predicted=main.predicted, measured=main.measured, rule=claim.rule_text,
-        seconds=round(seconds, 4), profile=profile, seed=seed,
-        control={"description": claim.control_description, "verdict": "n/a",
-                 "measured": "", "fired": None},
-        values=main.values, message=message, statement=claim.statement,
+        id=claim.id,
+        title=claim.title,
+        source=claim.source,
+        provenance=claim.provenance,
+        verdict=verdict,
+        predicted=main.predicted,
+        measured=main.measured,
+        rule=claim.rule_text,
+        seconds=round(seconds, 4),
+        profile=profile,
+        seed=seed,
+        control={
+            "description": claim.control_description,
+            "verdict": "n/a",
+            "measured": "",
+            "fired": None,
+        },
+        values=main.values,
+        message=message,
+        statement=claim.statement,
     )

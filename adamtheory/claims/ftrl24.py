@@ -1,4 +1,4 @@
-"""Claims from FTRL24 (Adam is FTRL in disguise) and AC24 (clipped Adam): THEORY.md §1.3."""
+"""Claims from FTRL24 (Adam is FTRL in disguise) and AC24 (clipped Adam): docs/theory §1.3."""
 
 from __future__ import annotations
 
@@ -40,9 +40,14 @@ def _ftrl_argmin(S: np.ndarray, Q: np.ndarray, D: float, coordinatewise: bool) -
         def fun(z):
             return s_hat @ z + 0.5 * np.sum(kappa * z**2), s_hat + kappa * z
 
-        res = minimize(fun, np.zeros(d), jac=True, method="L-BFGS-B",
-                       bounds=[(-1.0, 1.0)] * d, options={"ftol": 1e-16, "gtol": 1e-14,
-                                                           "maxiter": 10_000})
+        res = minimize(
+            fun,
+            np.zeros(d),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-1.0, 1.0)] * d,
+            options={"ftol": 1e-16, "gtol": 1e-14, "maxiter": 10_000},
+        )
     else:
         kappa = np.sqrt(np.sum(Q)) / s_norm
 
@@ -50,13 +55,20 @@ def _ftrl_argmin(S: np.ndarray, Q: np.ndarray, D: float, coordinatewise: bool) -
             return s_hat @ z + 0.5 * kappa * z @ z, s_hat + kappa * z
 
         cons = {"type": "ineq", "fun": lambda z: 1.0 - z @ z, "jac": lambda z: -2.0 * z}
-        res = minimize(fun, np.zeros(d), jac=True, method="SLSQP", constraints=[cons],
-                       options={"ftol": 1e-16, "maxiter": 1000})
+        res = minimize(
+            fun,
+            np.zeros(d),
+            jac=True,
+            method="SLSQP",
+            constraints=[cons],
+            options={"ftol": 1e-16, "maxiter": 1000},
+        )
     return D * res.x
 
 
-def kkt_residual(delta: np.ndarray, S: np.ndarray, Q: np.ndarray, D: float,
-                 coordinatewise: bool) -> float:
+def kkt_residual(
+    delta: np.ndarray, S: np.ndarray, Q: np.ndarray, D: float, coordinatewise: bool
+) -> float:
     r"""Relative KKT residual of ``delta`` for the clipped β-FTRL problem (0 iff optimal).
 
     Box: for each i, :math:`S_i + \Delta_i/\eta_i = 0` if :math:`|\Delta_i| < D`, and the
@@ -76,9 +88,14 @@ def kkt_residual(delta: np.ndarray, S: np.ndarray, Q: np.ndarray, D: float,
         on_upper = delta >= D * (1 - 1e-12)
         on_lower = delta <= -D * (1 - 1e-12)
         interior = ~(on_upper | on_lower)
-        stationarity = np.where(interior, np.abs(grad),
-                                np.where(on_upper, np.maximum(grad, 0.0),
-                                         np.maximum(-grad, 0.0))) / scale
+        stationarity = (
+            np.where(
+                interior,
+                np.abs(grad),
+                np.where(on_upper, np.maximum(grad, 0.0), np.maximum(-grad, 0.0)),
+            )
+            / scale
+        )
         feasibility = np.maximum(np.abs(delta) - D, 0.0) / D
         return float(max(stationarity.max(initial=0.0), feasibility.max(initial=0.0)))
     step = delta * np.sqrt(np.sum(Q)) / D
@@ -88,8 +105,10 @@ def kkt_residual(delta: np.ndarray, S: np.ndarray, Q: np.ndarray, D: float,
     if norm < D * (1 - 1e-12):
         return float(np.linalg.norm(grad)) / scale
     lam = -float(grad @ delta) / norm**2  # multiplier fitted on the sphere
-    return float(np.linalg.norm(grad + lam * delta) + max(-lam, 0.0) * norm) / scale \
+    return (
+        float(np.linalg.norm(grad + lam * delta) + max(-lam, 0.0) * norm) / scale
         + max(norm - D, 0.0) / D
+    )
 
 
 @dataclass(frozen=True)
@@ -105,27 +124,48 @@ class KKTResidual(rules.Rule):
     tolerance: float = KKT_TOLERANCE
 
     def describe(self) -> str:
-        return (f"pass iff the predicted increment satisfies the KKT conditions of the FTRL "
-                f"problem to a relative residual <= {self.tolerance:g} in every case, else fail")
+        return (
+            f"pass iff the predicted increment satisfies the KKT conditions of the FTRL "
+            f"problem to a relative residual <= {self.tolerance:g} in every case, else fail"
+        )
 
     def decide(self, data: Any, prediction: Any) -> rules.Decision:
-        if not isinstance(data, Mapping) or not isinstance(prediction, Mapping) or \
-                set(data) != set(prediction):
+        if (
+            not isinstance(data, Mapping)
+            or not isinstance(prediction, Mapping)
+            or set(data) != set(prediction)
+        ):
             raise ValueError("KKT data and prediction must be dicts with the same case keys")
         worst, where = 0.0, ""
         for key, delta in prediction.items():
             case = data[key]
             delta = np.asarray(delta, dtype=np.float64)
-            r = (kkt_residual(delta, np.asarray(case["S"]), np.asarray(case["Q"]),
-                              float(case["D"]), bool(case["coordinatewise"]))
-                 if np.all(np.isfinite(delta)) else math.inf)
+            r = (
+                kkt_residual(
+                    delta,
+                    np.asarray(case["S"]),
+                    np.asarray(case["Q"]),
+                    float(case["D"]),
+                    bool(case["coordinatewise"]),
+                )
+                if np.all(np.isfinite(delta))
+                else math.inf
+            )
             if not r <= worst:
                 worst, where = r, str(key)
         verdict = "pass" if worst <= self.tolerance else "fail"
-        return rules.Decision(verdict, f"max KKT residual {worst:.2e} ({where}) vs tolerance "
-                              f"{self.tolerance:g}", estimate=worst, threshold=self.tolerance,
-                              numbers={"residual": worst, "worst": where, "cases": len(data),
-                                       "tolerance": self.tolerance})
+        return rules.Decision(
+            verdict,
+            f"max KKT residual {worst:.2e} ({where}) vs tolerance {self.tolerance:g}",
+            estimate=worst,
+            threshold=self.tolerance,
+            numbers={
+                "residual": worst,
+                "worst": where,
+                "cases": len(data),
+                "tolerance": self.tolerance,
+            },
+        )
 
 
 def _ftrl_compare(ctx: Context, alpha_factor: float | None) -> Evidence:
@@ -159,9 +199,16 @@ def _ftrl_compare(ctx: Context, alpha_factor: float | None) -> Evidence:
                             delta, state = opt.increment(g[s][None, :], state)
                             deltas.append(delta[0])
                     else:
-                        path = np.asarray(ref.clipped_adam_loop(
-                            g.tolist(), [0.0] * dim, D, beta, coordinatewise,
-                            alpha=alpha_factor * D))
+                        path = np.asarray(
+                            ref.clipped_adam_loop(
+                                g.tolist(),
+                                [0.0] * dim,
+                                D,
+                                beta,
+                                coordinatewise,
+                                alpha=alpha_factor * D,
+                            )
+                        )
                         deltas = list(np.diff(path, axis=0))
                     geometry = "box" if coordinatewise else "ball"
                     for t in times:
@@ -170,29 +217,43 @@ def _ftrl_compare(ctx: Context, alpha_factor: float | None) -> Evidence:
                         Q = (w**2) @ (g[:t] ** 2)
                         solved = _ftrl_argmin(S, Q, D, coordinatewise)
                         key = f"beta={beta}, D={D}, {geometry}, {pattern}, t={t}"
-                        problems[key] = {"S": S, "Q": Q, "D": D,
-                                         "coordinatewise": coordinatewise}
+                        problems[key] = {"S": S, "Q": Q, "D": D, "coordinatewise": coordinatewise}
                         solver[key] = solved / D
                         closed[key] = np.asarray(deltas[t - 1], dtype=np.float64)
                         closed_scaled[key] = closed[key] / D
-                        on_boundary = (np.max(np.abs(solved)) if coordinatewise
-                                       else np.linalg.norm(solved)) > D * (1 - 1e-6)
+                        on_boundary = (
+                            np.max(np.abs(solved)) if coordinatewise else np.linalg.norm(solved)
+                        ) > D * (1 - 1e-6)
                         n_active += int(on_boundary)
     n_cases = len(problems)
-    worst_kkt = max(kkt_residual(closed[k], p["S"], p["Q"], p["D"], p["coordinatewise"])
-                    for k, p in problems.items())
+    worst_kkt = max(
+        kkt_residual(closed[k], p["S"], p["Q"], p["D"], p["coordinatewise"])
+        for k, p in problems.items()
+    )
     worst = max(float(np.max(np.abs(solver[k] - closed_scaled[k]))) for k in solver)
-    precondition = "" if 0 < n_active < n_cases else (
-        f"the constraint must be active in some steps and inactive in others; active in "
-        f"{n_active} of {n_cases}")
+    precondition = (
+        ""
+        if 0 < n_active < n_cases
+        else (
+            f"the constraint must be active in some steps and inactive in others; active in "
+            f"{n_active} of {n_cases}"
+        )
+    )
     return Evidence(
         {"kkt": problems, "solver": solver},
         {"kkt": closed, "solver": closed_scaled},
-        values={"kkt_residual": worst_kkt, "solver_error": worst, "cases": n_cases,
-                "active": n_active, "kkt_tolerance": KKT_TOLERANCE,
-                "solver_tolerance": SOLVER_TOLERANCE},
-        predicted=(f"closed form is the argmin: KKT residual <= {KKT_TOLERANCE:g}, generic "
-                   f"solver within {SOLVER_TOLERANCE:g}·D"),
+        values={
+            "kkt_residual": worst_kkt,
+            "solver_error": worst,
+            "cases": n_cases,
+            "active": n_active,
+            "kkt_tolerance": KKT_TOLERANCE,
+            "solver_tolerance": SOLVER_TOLERANCE,
+        },
+        predicted=(
+            f"closed form is the argmin: KKT residual <= {KKT_TOLERANCE:g}, generic "
+            f"solver within {SOLVER_TOLERANCE:g}·D"
+        ),
         measured=f"{n_cases} steps ({n_active} with the constraint active)",
         precondition=precondition,
     )
@@ -220,8 +281,10 @@ def _one_case_off(prediction: dict[str, dict[str, np.ndarray]]) -> dict[str, Any
     keys = list(prediction["kkt"])
     config = keys[0].rsplit(", t=", 1)[0]
     key = [k for k in keys if k.rsplit(", t=", 1)[0] == config][-1]
-    return {part: {k: v * (1 + 1e-8) if k == key else v for k, v in cases.items()}
-            for part, cases in prediction.items()}
+    return {
+        part: {k: v * (1 + 1e-8) if k == key else v for k, v in cases.items()}
+        for part, cases in prediction.items()
+    }
 
 
 _BC_BETAS = (0.0, 0.5, 0.9, 0.99, 0.999)
@@ -229,11 +292,11 @@ _BC_BETAS = (0.0, 0.5, 0.9, 0.99, 0.999)
 
 def _bc_compare(ctx: Context, beta2_power: int) -> Evidence:
     """Per (beta, t): the ratio of bias-corrected to uncorrected Adam increments (data)
-    against the derived factor (prediction); and SymPy's derived factor against THEORY's form
+    against the derived factor (prediction); and SymPy's derived factor against the spec's form
     (squared: both are positive)."""
     symbolic = ftrl.bias_correction_factor()
     b, t_sym = ftrl.beta, ftrl.t
-    theory_form = sp.sqrt((1 + b**t_sym) / (1 - b**t_sym))  # THEORY.md §1.3
+    theory_form = sp.sqrt((1 + b**t_sym) / (1 - b**t_sym))  # docs/theory §1.3
     matches_theory = sp.simplify(symbolic**2 - theory_form**2) == 0
     factor = ftrl.bias_correction_factor_numeric()
     rng = ctx.rng(1)
@@ -259,12 +322,18 @@ def _bc_compare(ctx: Context, beta2_power: int) -> Evidence:
     return Evidence(
         {"sympy": symbolic**2, "numeric": ratios},
         {"sympy": theory_form**2, "numeric": expected},
-        values={"max_error": worst, "tolerance": BC_TOLERANCE, "factor": str(symbolic),
-                "derived_equals_theory": bool(matches_theory)},
-        # THEORY's form is printed only once SymPy has proved it equal to the derivation.
-        predicted=("m_hat/sqrt(v_hat) = "
-                   + ("sqrt((1+beta^t)/(1-beta^t))" if matches_theory else str(symbolic))
-                   + " * m/sqrt(v) (SymPy)"),
+        values={
+            "max_error": worst,
+            "tolerance": BC_TOLERANCE,
+            "factor": str(symbolic),
+            "derived_equals_theory": bool(matches_theory),
+        },
+        # the specification's form is printed only once SymPy has proved it equal to the derivation.
+        predicted=(
+            "m_hat/sqrt(v_hat) = "
+            + ("sqrt((1+beta^t)/(1-beta^t))" if matches_theory else str(symbolic))
+            + " * m/sqrt(v) (SymPy)"
+        ),
         measured=f"{steps} steps, beta in {betas.tolist()}",
     )
 
@@ -272,9 +341,13 @@ def _bc_compare(ctx: Context, beta2_power: int) -> Evidence:
 def _bc_first_moment_only(prediction: dict[str, Any]) -> dict[str, Any]:
     """The factor 1/(1-beta^t): the second-moment correction sqrt(1-beta2^t) dropped."""
     b, t = ftrl.beta, ftrl.t
-    return {"sympy": 1 / (1 - b**t) ** 2,
-            "numeric": {(beta, step): np.full_like(v, 1.0 / (1.0 - beta**step))
-                        for (beta, step), v in prediction["numeric"].items()}}
+    return {
+        "sympy": 1 / (1 - b**t) ** 2,
+        "numeric": {
+            (beta, step): np.full_like(v, 1.0 / (1.0 - beta**step))
+            for (beta, step), v in prediction["numeric"].items()
+        },
+    }
 
 
 def _bc_one_entry_off(prediction: dict[str, Any]) -> dict[str, Any]:
@@ -295,26 +368,37 @@ CLAIMS = (
             "-clip_D(α m_t/√v_t) with β1 = β, β2 = β², α = D·sqrt((1+β)/(1-β))."
         ),
         source="Ahn, Zhang, Kook & Dai 2024 (FTRL24) §3; Ahn & Cutkosky 2024 (AC24) Alg. 1; "
-               "THEORY.md §1.3",
+        "docs/theory §1.3",
         provenance="derived",
-        rule=rules.all_of(kkt=KKTResidual(KKT_TOLERANCE),
-                          solver=rules.identity(SOLVER_TOLERANCE, scale="absolute")),
-        scope=("per (beta, D, box/ball, gradient pattern, t): the kernel's Δ against the KKT "
-               "conditions, and a generic SciPy solver's argmin (L-BFGS-B box, SLSQP ball) "
-               "against Δ, both divided by D; inconclusive unless the constraint is active in "
-               "some steps and inactive in others"),
+        rule=rules.all_of(
+            kkt=KKTResidual(KKT_TOLERANCE),
+            solver=rules.identity(SOLVER_TOLERANCE, scale="absolute"),
+        ),
+        scope=(
+            "per (beta, D, box/ball, gradient pattern, t): the kernel's Δ against the KKT "
+            "conditions, and a generic SciPy solver's argmin (L-BFGS-B box, SLSQP ball) "
+            "against Δ, both divided by D; inconclusive unless the constraint is active in "
+            "some steps and inactive in others"
+        ),
         evaluate=lambda ctx: _ftrl_compare(ctx, alpha_factor=None),
         sensitivity=(
             rules.assumption(
                 "closed form with α = D (the sqrt((1+β)/(1-β)) factor dropped)",
                 lambda ctx: _ftrl_compare(ctx, alpha_factor=1.0),
-                target="a changed step size α", control=True),
+                target="a changed step size α",
+                control=True,
+            ),
             rules.relative(1e-8),
-            rules.Perturbation("clip radius D off by 1e-8 (α unchanged)",
-                               "identity: the constant D off by 1e-8 relative",
-                               transform=_clip_radius_off),
-            rules.Perturbation("one step of one configuration off by 1e-8",
-                               "identity: a local 1e-8 error", transform=_one_case_off),
+            rules.Perturbation(
+                "clip radius D off by 1e-8 (α unchanged)",
+                "identity: the constant D off by 1e-8 relative",
+                transform=_clip_radius_off,
+            ),
+            rules.Perturbation(
+                "one step of one configuration off by 1e-8",
+                "identity: a local 1e-8 error",
+                transform=_one_case_off,
+            ),
         ),
     ),
     Claim(
@@ -324,21 +408,32 @@ CLAIMS = (
             "With β2 = β1² = β², Adam's bias-corrected direction is "
             "sqrt((1+β^t)/(1-β^t)) times the uncorrected one, in every coordinate."
         ),
-        source="THEORY.md §1.3 (FTRL24 §3 discussion of bias correction)",
+        source="docs/theory §1.3 (FTRL24 §3 discussion of bias correction)",
         provenance="derived",
         rule=rules.all_of(sympy=rules.exact(), numeric=rules.identity(BC_TOLERANCE)),
-        scope=("SymPy's derived factor (squared) against THEORY's form; per (beta, t), the "
-               "ratio of bias-corrected to uncorrected increments against the factor"),
+        scope=(
+            "SymPy's derived factor (squared) against the spec's form; per (beta, t), the "
+            "ratio of bias-corrected to uncorrected increments against the factor"
+        ),
         evaluate=lambda ctx: _bc_compare(ctx, beta2_power=2),
         sensitivity=(
             rules.assumption(
-                "β2 = β1 instead of β1²", lambda ctx: _bc_compare(ctx, beta2_power=1),
-                target="the assumption β2 = β1² violated", control=True),
+                "β2 = β1 instead of β1²",
+                lambda ctx: _bc_compare(ctx, beta2_power=1),
+                target="the assumption β2 = β1² violated",
+                control=True,
+            ),
             rules.relative(1e-8),
-            rules.Perturbation("factor off by 1e-8 at one step of one beta",
-                               "identity: a local 1e-8 error", transform=_bc_one_entry_off),
-            rules.Perturbation("factor 1/(1-β^t) (second-moment correction dropped)",
-                               "a term of the factor dropped", transform=_bc_first_moment_only),
+            rules.Perturbation(
+                "factor off by 1e-8 at one step of one beta",
+                "identity: a local 1e-8 error",
+                transform=_bc_one_entry_off,
+            ),
+            rules.Perturbation(
+                "factor 1/(1-β^t) (second-moment correction dropped)",
+                "a term of the factor dropped",
+                transform=_bc_first_moment_only,
+            ),
         ),
     ),
 )

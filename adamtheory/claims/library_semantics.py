@@ -1,7 +1,7 @@
-"""ADAM-REF: the kernels are the written-out recurrences of THEORY.md §1.1/§1.3, every variant.
+"""ADAM-REF: the kernels are the written-out recurrences of docs/theory §1.1/§1.3, every variant.
 
 Source: the update rules of ``torch.optim.Adam`` / ``RMSprop`` / ``SGD`` and ``optax.adam`` /
-``amsgrad`` (library sources) and Reddi et al. 2018 Algorithm 2, as fixed in THEORY.md §1.1.
+``amsgrad`` (library sources) and Reddi et al. 2018 Algorithm 2, as fixed in docs/theory §1.1.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import numpy as np
 
 from .. import rules
 from ..kernels import adam, amsgrad, clipped_adam, rmsprop, sgd, sgdm
-from ..plots.claim_figures import adam_ref_figure
 from ..rules import relative_error
 from . import reference_loops as ref
-from .base import Claim, Context, Evidence
+from .base import Claim, Context, Evidence, lazy_figure
 
 TOLERANCE = 1e-12
 _SIZES = {"quick": (200, 5, 3), "full": (2000, 16, 4)}  # (steps, trajectories, dimension)
@@ -49,31 +48,49 @@ def _variants(h: dict[str, np.ndarray]) -> list[tuple[str, Any, Callable[..., li
     out: list[tuple[str, Any, Callable[..., list]]] = []
     for bc in (True, False):
         for eps in (1e-8, 0.0):
-            out.append((
-                f"adam(bias_correction={bc}, eps={eps:g})",
-                adam(lr, b1, b2, eps=eps, bias_correction=bc),
-                lambda g, x, b, f, bc=bc, eps=eps: ref.adam_loop(
-                    g, x, lr[b], b1[b], b2[b], eps, bc, None, f),
-            ))
+            out.append(
+                (
+                    f"adam(bias_correction={bc}, eps={eps:g})",
+                    adam(lr, b1, b2, eps=eps, bias_correction=bc),
+                    lambda g, x, b, f, bc=bc, eps=eps: ref.adam_loop(
+                        g, x, lr[b], b1[b], b2[b], eps, bc, None, f
+                    ),
+                )
+            )
     for variant in ("torch", "optax", "paper"):
-        out.append((
-            f"amsgrad({variant})",
-            amsgrad(lr, b1, b2, eps=1e-8, variant=variant),
-            lambda g, x, b, f, variant=variant: ref.adam_loop(
-                g, x, lr[b], b1[b], b2[b], 1e-8, variant != "paper", variant, f),
-        ))
-    out.append(("rmsprop", rmsprop(lr, b2, eps=1e-8),
-                lambda g, x, b, f: ref.adam_loop(g, x, lr[b], 0.0, b2[b], 1e-8, False, None, f)))
+        out.append(
+            (
+                f"amsgrad({variant})",
+                amsgrad(lr, b1, b2, eps=1e-8, variant=variant),
+                lambda g, x, b, f, variant=variant: ref.adam_loop(
+                    g, x, lr[b], b1[b], b2[b], 1e-8, variant != "paper", variant, f
+                ),
+            )
+        )
+    out.append(
+        (
+            "rmsprop",
+            rmsprop(lr, b2, eps=1e-8),
+            lambda g, x, b, f: ref.adam_loop(g, x, lr[b], 0.0, b2[b], 1e-8, False, None, f),
+        )
+    )
     out.append(("sgd", sgd(lr), lambda g, x, b, f: ref.sgd_loop(g, x, lr[b], f)))
     for form in ("ema", "heavy_ball"):
-        out.append((f"sgdm({form})", sgdm(lr, b1, form=form),
-                    lambda g, x, b, f, form=form: ref.sgdm_loop(g, x, lr[b], b1[b], form, f)))
+        out.append(
+            (
+                f"sgdm({form})",
+                sgdm(lr, b1, form=form),
+                lambda g, x, b, f, form=form: ref.sgdm_loop(g, x, lr[b], b1[b], form, f),
+            )
+        )
     for coordinatewise in (True, False):
-        out.append((
-            f"clipped_adam(coordinatewise={coordinatewise})",
-            clipped_adam(lr, b1, coordinatewise=coordinatewise),
-            lambda g, x, b, f, cw=coordinatewise: ref.clipped_adam_loop(g, x, lr[b], b1[b], cw),
-        ))
+        out.append(
+            (
+                f"clipped_adam(coordinatewise={coordinatewise})",
+                clipped_adam(lr, b1, coordinatewise=coordinatewise),
+                lambda g, x, b, f, cw=coordinatewise: ref.clipped_adam_loop(g, x, lr[b], b1[b], cw),
+            )
+        )
     return out
 
 
@@ -104,15 +121,27 @@ def _compare(ctx: Context, perturb_reference: bool) -> Evidence:
         for b in range(batch):
             g_b = grads[:, b, :].tolist()
             if perturb_reference:
-                expected.append(ref.adam_loop(g_b, x0[b], h["lr"][b], h["beta1"][b],
-                                              h["beta2"][b], 1e-8, True, None, factors,
-                                              eps_inside_sqrt=True))
+                expected.append(
+                    ref.adam_loop(
+                        g_b,
+                        x0[b],
+                        h["lr"][b],
+                        h["beta1"][b],
+                        h["beta2"][b],
+                        1e-8,
+                        True,
+                        None,
+                        factors,
+                        eps_inside_sqrt=True,
+                    )
+                )
             else:
                 expected.append(reference(g_b, x0[b].tolist(), b, factors))
         references[name] = np.stack([np.asarray(e) for e in expected], axis=1)
     errors = {k: relative_error(kernels[k], references[k]) for k in kernels}
     return Evidence(
-        kernels, references,
+        kernels,
+        references,
         values={"errors": errors, "max_error": max(errors.values()), "tolerance": TOLERANCE},
         predicted=f"kernel = reference recurrence (rel. error <= {TOLERANCE:g})",
         measured=f"{len(errors)} variants x {steps * batch} steps",
@@ -140,7 +169,7 @@ CLAIMS = (
             "produce the iterates of the semantics page (docs/semantics.md) written out as "
             "scalar loops."
         ),
-        source="THEORY.md §1.1, §1.3; torch.optim / optax sources; Reddi et al. 2018 Alg. 2",
+        source="docs/theory §1.1, §1.3; torch.optim / optax sources; Reddi et al. 2018 Alg. 2",
         provenance="primary",
         rule=rules.identity(TOLERANCE),
         scope="per variant, the kernel's iterates against the reference loop's",
@@ -149,11 +178,16 @@ CLAIMS = (
             rules.assumption(
                 "reference with eps inside the square root, sqrt(v_hat + eps)",
                 lambda ctx: _compare(ctx, perturb_reference=True),
-                target="a changed update rule", control=True),
+                target="a changed update rule",
+                control=True,
+            ),
             rules.relative(1e-8),
-            rules.Perturbation("one step of one trajectory off by 1e-8",
-                               "identity: a local 1e-8 error", transform=_one_step_off),
+            rules.Perturbation(
+                "one step of one trajectory off by 1e-8",
+                "identity: a local 1e-8 error",
+                transform=_one_step_off,
+            ),
         ),
-        figure=adam_ref_figure,
+        figure=lazy_figure("adamtheory.plots.claim_figures", "adam_ref_figure"),
     ),
 )

@@ -1,7 +1,7 @@
 r"""ABLATE: what each ingredient of clipped Adam + model EMA contributes (reported, not pass/fail).
 
 The O2NC analyses (AC24; AMC25 Lemma 3.1 / Corollary 4.1; arXiv 2602.08372 Theorem 5) are
-about one family: clipped Adam, i.e. clipped β-FTRL (THEORY.md §1.3), with
+about one family: clipped Adam, i.e. clipped β-FTRL (docs/theory §1.3), with
 :math:`\beta_1 = \beta`, :math:`\beta_2 = \beta^2`, whose output is the normalised β-EMA of its
 query points (§1.4). This module runs a member of that family, the **baseline**, next to
 ablations of it and *reports* the outcome. No theorem covers the baseline at exactly these
@@ -52,7 +52,7 @@ Arms (one change each; all with the same random draws, see below):
 
 Measured per problem and arm, over B trajectories: the mean of :math:`\|\nabla F(\text{output}_T)\|`
 (exact gradient) and of :math:`\mathbb E_\tau U_\tau` with τ uniform on 1..T (the quantity
-2602.08372 Theorem 5 bounds; :math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}`, THEORY.md §2),
+2602.08372 Theorem 5 bounds; :math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}`, §2),
 each with a two-sided 95% t-interval, and the ratio of the means to the baseline's with a 95%
 delta-method interval. **Common random numbers:** every arm gets the same exponential draws
 :math:`s_t` and noise :math:`\xi_t` (injected into one batched run), so the baseline,
@@ -70,10 +70,9 @@ import numpy as np
 from scipy import stats
 
 from ..kernels.conversion import ClippedAdamLearner, o2nc_run
-from ..plots.o2nc import ablation_figure
 from ..problems.o2nc_base import isotropic_noise
 from ..theory import o2nc_params
-from .base import Claim, Context, Outcome
+from .base import Claim, Context, Outcome, lazy_figure
 from .o2nc_runs import Setup, _ci, _setups
 
 __all__ = ["ARMS", "CLAIMS", "Arm", "ablation"]
@@ -96,21 +95,36 @@ class Arm:
 
 
 ARMS: tuple[Arm, ...] = (
-    Arm("baseline", "baseline (β1 = β, EMA decay β)", "ybar_T",
-        "clipped Adam (global clip) with beta1 = beta, beta2 = beta^2, output EMA decay beta"),
+    Arm(
+        "baseline",
+        "baseline (β1 = β, EMA decay β)",
+        "ybar_T",
+        "clipped Adam (global clip) with beta1 = beta, beta2 = beta^2, output EMA decay beta",
+    ),
     Arm("last-iterate", "last iterate", "x_T", "output x_T instead of ybar_T (same run)"),
     Arm("beta1=0", "β1 = 0", "ybar_T", "beta1 = 0 (m_t = g_t); beta2, gamma, D, EMA unchanged"),
-    Arm("ema-slow", "EMA decay 1-(1-β)/4 (slower)", "ybar_T",
-        "output EMA decay 1-(1-beta)/4 (same run)"),
-    Arm("ema-fast", "EMA decay 1-4(1-β) (faster)", "ybar_T",
-        "output EMA decay 1-4(1-beta) (same run)"),
-    Arm("beta=1", "β = 1 (undiscounted)", "ybar_T",
-        "beta -> 1 everywhere: undiscounted scale-free FTRL, uniform average output"),
+    Arm(
+        "ema-slow",
+        "EMA decay 1-(1-β)/4 (slower)",
+        "ybar_T",
+        "output EMA decay 1-(1-beta)/4 (same run)",
+    ),
+    Arm(
+        "ema-fast",
+        "EMA decay 1-4(1-β) (faster)",
+        "ybar_T",
+        "output EMA decay 1-4(1-beta) (same run)",
+    ),
+    Arm(
+        "beta=1",
+        "β = 1 (undiscounted)",
+        "ybar_T",
+        "beta -> 1 everywhere: undiscounted scale-free FTRL, uniform average output",
+    ),
 )
 
 
-def _arm_parameters(beta: float, D: float, T: int) -> dict[str, tuple[float, float, float,
-                                                                       float]]:
+def _arm_parameters(beta: float, D: float, T: int) -> dict[str, tuple[float, float, float, float]]:
     """Per arm: (β1, β2, γ, output EMA decay) for :class:`ClippedAdamLearner`/``o2nc_run``."""
     gamma = D * math.sqrt((1.0 + beta) / (1.0 - beta))
     one = 1.0 - ONE_GAP / T
@@ -120,7 +134,7 @@ def _arm_parameters(beta: float, D: float, T: int) -> dict[str, tuple[float, flo
         "beta1=0": (0.0, beta * beta, gamma, beta),
         "ema-slow": (beta, beta * beta, gamma, 1.0 - (1.0 - beta) / 4.0),
         "ema-fast": (beta, beta * beta, gamma, 1.0 - 4.0 * (1.0 - beta)),
-        # THEORY §1.3's γ at this β: γ m_t/√v_t = D Σβ^(t-s) g_s / √(Σβ^(2(t-s)) ‖g_s‖²)
+        # docs/theory §1.3's γ at this β: γ m_t/√v_t = D Σβ^(t-s) g_s / √(Σβ^(2(t-s)) ‖g_s‖²)
         "beta=1": (one, one * one, D * math.sqrt((1.0 + one) / (1.0 - one)), one),
     }
 
@@ -138,36 +152,61 @@ def _ratio_interval(arm: np.ndarray, base: np.ndarray) -> tuple[float, float, fl
     if a.size < 2:
         return ratio, -math.inf, math.inf
     resid = a - ratio * b
-    half = float(stats.t.ppf(0.5 + LEVEL / 2, a.size - 1) * resid.std(ddof=1)
-                 / (math.sqrt(a.size) * abs(b.mean())))
+    half = float(
+        stats.t.ppf(0.5 + LEVEL / 2, a.size - 1)
+        * resid.std(ddof=1)
+        / (math.sqrt(a.size) * abs(b.mean()))
+    )
     return ratio, ratio - half, ratio + half
 
 
-def _run_problem(s: Setup, batch: int, rng: np.random.Generator) -> tuple[dict[str, Any],
-                                                                          dict[str, Any]]:
+def _run_problem(
+    s: Setup, batch: int, rng: np.random.Generator
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """All arms on one problem in one batched run: ({arm: (gradnorm, U_tau)}, problem info)."""
     p = o2nc_params.o2nc_parameters(s.epsilon, LAMBDA, s.G, s.sigma, s.delta_F)
     T, d, A = p.T_ours, s.problem.dim, len(ARMS)
     params = _arm_parameters(p.beta, p.D, T)
     # columns in arm-major order: trajectory a*batch + i is arm a, draw i
-    beta1, beta2, gamma, ema = (np.repeat([params[a.name][j] for a in ARMS], batch)
-                                for j in range(4))
+    beta1, beta2, gamma, ema = (
+        np.repeat([params[a.name][j] for a in ARMS], batch) for j in range(4)
+    )
     # common random numbers: one set of draws, shared by every arm
     s_draws = rng.exponential(1.0, (T, batch))
     noise_draws = isotropic_noise(s.sigma, d).sample(rng, (T, batch, d))
-    learner = ClippedAdamLearner(D=p.D, beta1=beta1, beta2=beta2, gamma=gamma,
-                                 coordinatewise=False)
-    ds = o2nc_run(s.problem, learner, conversion="exponential", T=T, batch=A * batch,
-                  lam=LAMBDA, ema_beta=ema, tau_law="uniform", x0=s.x0, lower=False,
-                  s_draws=np.tile(s_draws, (1, A)), noise_draws=np.tile(noise_draws, (1, A, 1)),
-                  trace_points=2)
+    learner = ClippedAdamLearner(D=p.D, beta1=beta1, beta2=beta2, gamma=gamma, coordinatewise=False)
+    ds = o2nc_run(
+        s.problem,
+        learner,
+        conversion="exponential",
+        T=T,
+        batch=A * batch,
+        lam=LAMBDA,
+        ema_beta=ema,
+        tau_law="uniform",
+        x0=s.x0,
+        lower=False,
+        s_draws=np.tile(s_draws, (1, A)),
+        noise_draws=np.tile(noise_draws, (1, A, 1)),
+        trace_points=2,
+    )
     gradnorm = ds.gradnorm_final.values.reshape(A, batch)
     U = ds.U_tau.values.reshape(A, batch)
-    info = {"problem": s.name, "epsilon": s.epsilon, "g0": s.g0, "G": s.G, "sigma": s.sigma,
-            "delta_F": s.delta_F, "T": T, "beta": p.beta, "D": p.D,
-            "beta_one_arm": params["beta=1"][0],
-            "diverged": int(np.count_nonzero(ds.diverged_at.values)),
-            "max_query_grad": float(ds.max_query_grad.max())}
+    info = {
+        "problem": s.name,
+        "epsilon": s.epsilon,
+        "g0": s.g0,
+        "G": s.G,
+        "sigma": s.sigma,
+        "delta_F": s.delta_F,
+        "T": T,
+        "beta": p.beta,
+        "D": p.D,
+        "beta_one_arm": params["beta=1"][0],
+        # diverged or frozen by a NaN/inf gradient (o2nc_run's valid = False)
+        "diverged": int(np.count_nonzero(~ds.valid.values)),
+        "max_query_grad": float(ds.max_query_grad.max()),
+    }
     return {a.name: (gradnorm[k], U[k]) for k, a in enumerate(ARMS)}, info
 
 
@@ -192,20 +231,44 @@ def ablation(ctx: Context) -> Outcome:
             u_mean, u_lo, u_hi = _ci(u, half)
             ratio, r_lo, r_hi = _ratio_interval(g, base_g)
             u_ratio, ur_lo, ur_hi = _ratio_interval(u, base_u)
-            rows.append({"problem": s.name, "arm": arm.name, "output": arm.output,
-                         "gradnorm_mean": g_mean, "gradnorm_low": g_lo, "gradnorm_high": g_hi,
-                         "gradnorm_over_eps": g_mean / s.epsilon,
-                         "ratio": ratio, "ratio_low": r_lo, "ratio_high": r_hi,
-                         "U_mean": u_mean, "U_low": u_lo, "U_high": u_hi,
-                         "U_ratio": u_ratio, "U_ratio_low": ur_lo, "U_ratio_high": ur_hi})
+            rows.append(
+                {
+                    "problem": s.name,
+                    "arm": arm.name,
+                    "output": arm.output,
+                    "gradnorm_mean": g_mean,
+                    "gradnorm_low": g_lo,
+                    "gradnorm_high": g_hi,
+                    "gradnorm_over_eps": g_mean / s.epsilon,
+                    "ratio": ratio,
+                    "ratio_low": r_lo,
+                    "ratio_high": r_hi,
+                    "U_mean": u_mean,
+                    "U_low": u_lo,
+                    "U_high": u_hi,
+                    "U_ratio": u_ratio,
+                    "U_ratio_low": ur_lo,
+                    "U_ratio_high": ur_hi,
+                }
+            )
     # a reported table must not hide runs that blew up: such a run is an error, not a number
     diverged = {p["problem"]: p["diverged"] for p in problems if p["diverged"]}
-    nonfinite = [(r["problem"], r["arm"]) for r in rows
-                 if not all(np.isfinite(v) for k, v in r.items() if isinstance(v, float))]
+    nonfinite = [
+        (r["problem"], r["arm"])
+        for r in rows
+        if not all(np.isfinite(v) for k, v in r.items() if isinstance(v, float))
+    ]
     if diverged or nonfinite:
-        return Outcome("error", "", f"diverged runs {diverged}; non-finite rows {nonfinite}",
-                       {"error": "ablation runs diverged or gave non-finite numbers",
-                        "rows": rows, "problems": problems})
+        return Outcome(
+            "error",
+            "",
+            f"diverged runs {diverged}; non-finite rows {nonfinite}",
+            {
+                "error": "ablation runs diverged or gave non-finite numbers",
+                "rows": rows,
+                "problems": problems,
+            },
+        )
     short = [p["problem"].split(" (")[0] for p in problems]
     by = {(r["problem"], r["arm"]): r for r in rows}
 
@@ -213,18 +276,30 @@ def ablation(ctx: Context) -> Outcome:
         return " / ".join(f"{by[(p['problem'], arm)]['ratio']:.2g}" for p in problems)
 
     base = " / ".join(f"{by[(p['problem'], 'baseline')]['gradnorm_mean']:.2g}" for p in problems)
-    measured = (f"baseline |grad F(ybar_T)| = {base} ({', '.join(short)}); ratio to it: "
-                + "; ".join(f"{a.name} {ratios(a.name)}" for a in ARMS[1:]))
+    measured = (
+        f"baseline |grad F(ybar_T)| = {base} ({', '.join(short)}); ratio to it: "
+        + "; ".join(f"{a.name} {ratios(a.name)}" for a in ARMS[1:])
+    )
     return Outcome(
         "reported",
         "none (reported): the analysed family is the baseline's (beta1 = beta, "
         "beta2 = beta^2, EMA decay beta), here at the beta-OMD-derived beta, D, T",
         measured,
-        {"rows": rows, "problems": problems,
-         "arms": [{"name": a.name, "label": a.label, "output": a.output, "change": a.change}
-                  for a in ARMS],
-         "lambda": LAMBDA, "batch": batch, "level": LEVEL, "epsilon_divisor": DIVISOR,
-         "conversion": "exponential", "tau_law": "uniform", "clip": "global"},
+        {
+            "rows": rows,
+            "problems": problems,
+            "arms": [
+                {"name": a.name, "label": a.label, "output": a.output, "change": a.change}
+                for a in ARMS
+            ],
+            "lambda": LAMBDA,
+            "batch": batch,
+            "level": LEVEL,
+            "epsilon_divisor": DIVISOR,
+            "conversion": "exponential",
+            "tau_law": "uniform",
+            "clip": "global",
+        },
     )
 
 
@@ -232,22 +307,28 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         id="ABLATE",
         title="Ablations of clipped Adam + model EMA",
-        statement=("Clipped Adam (global clip, beta1 = beta, beta2 = beta^2) with the beta-EMA "
-                   "output, at the derived beta, D and T of the O2NC checks, against: the last "
-                   "iterate x_T instead of the EMA; beta1 = 0; an output EMA decay "
-                   "1-(1-beta)/4 or 1-4(1-beta) instead of beta; and beta = 1 (no discounting: "
-                   "undiscounted scale-free FTRL with the uniform average). Reported, not "
-                   "pass/fail: the theory analyses the baseline only."),
-        source=("AC24 (clipped Adam + model EMA); AMC25 Lemma 3.1 / Cor. 4.1 (parameters); "
-                "arXiv 2602.08372 Theorem 5 (exponential conversion, uniform tau)"),
+        statement=(
+            "Clipped Adam (global clip, beta1 = beta, beta2 = beta^2) with the beta-EMA "
+            "output, at the derived beta, D and T of the O2NC checks, against: the last "
+            "iterate x_T instead of the EMA; beta1 = 0; an output EMA decay "
+            "1-(1-beta)/4 or 1-4(1-beta) instead of beta; and beta = 1 (no discounting: "
+            "undiscounted scale-free FTRL with the uniform average). Reported, not "
+            "pass/fail: the theory analyses the baseline only."
+        ),
+        source=(
+            "AC24 (clipped Adam + model EMA); AMC25 Lemma 3.1 / Cor. 4.1 (parameters); "
+            "arXiv 2602.08372 Theorem 5 (exponential conversion, uniform tau)"
+        ),
         provenance="derived",
-        report_rule=("reported: per problem and arm, the mean over trajectories of "
-              "|grad F(output_T)| and of E_tau U_tau (tau uniform on 1..T) with two-sided 95% "
-              "t-intervals, and the ratio of the means to the baseline's with a 95% "
-              "delta-method interval (paired: every arm gets the same random draws); "
-              "eps = |grad F(x0)|/8, lambda = 0.02, sigma = G/4"),
+        report_rule=(
+            "reported: per problem and arm, the mean over trajectories of "
+            "|grad F(output_T)| and of E_tau U_tau (tau uniform on 1..T) with two-sided 95% "
+            "t-intervals, and the ratio of the means to the baseline's with a 95% "
+            "delta-method interval (paired: every arm gets the same random draws); "
+            "eps = |grad F(x0)|/8, lambda = 0.02, sigma = G/4"
+        ),
         check=ablation,
-        figure=ablation_figure,
+        figure=lazy_figure("adamtheory.plots.o2nc", "ablation_figure"),
         reported=True,
     ),
 )

@@ -1,7 +1,7 @@
 r"""O2NC guarantees checked by runs (AMC25 Corollaries 4.1, 4.2, 5.1; 2602.08372 Theorem 5; AC24's
 coordinate-wise claim; measured rates), plus the schedule-free identity SF-EQ.
 
-Every bound check follows THEORY.md §5: the measured quantity is
+Every bound check follows docs/theory §5: the measured quantity is
 :math:`\mathbb E_\tau U_\tau` per trajectory (:math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}`,
 computed with exact gradients; τ's law integrated exactly), the prediction is the corollary's
 bound at its threshold T with the toolkit's derived parameters
@@ -26,14 +26,13 @@ from scipy import stats
 
 from .. import rules
 from ..kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run, schedule_free_sgd
-from ..plots.o2nc import coordinate_figure, corollary_figure, slope_figure
 from ..problems import cosine_landscape
 from ..problems.o2nc_base import isotropic_noise
 from ..problems.o2nc_coords import coordinate_scale, flat_scales, spiky_scales
 from ..problems.o2nc_suite import double_well, log_cosh_valley, smoothed_cone
 from ..rules import relative_error
 from ..theory import o2nc_params
-from .base import Claim, Context, Evidence
+from .base import Claim, Context, Evidence, lazy_figure
 
 TOLERANCE = 1e-12
 
@@ -86,20 +85,29 @@ def _ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
 
 # ----------------------------------------------------------------------------- local rules
 
+
 @dataclass(frozen=True)
 class _HittingSlope(rules.Slope):
     """:class:`adamtheory.rules.Slope`, except that a run that never reached the target within
     the predicted T (a non-finite hitting time) fails the problem, as it always did."""
 
     def describe(self) -> str:
-        return (f"{super().describe()}; a run that never reaches the target within the "
-                "predicted T fails")
+        return (
+            f"{super().describe()}; a run that never reaches the target within the "
+            "predicted T fails"
+        )
 
     def decide(self, data: Any, prediction: Any) -> rules.Decision:
-        if isinstance(data, Mapping) and "y" in data and not np.all(
-                np.isfinite(np.asarray(data["y"], dtype=np.float64))):
-            return rules.Decision("fail", "some runs never reached 4 eps within the predicted T",
-                                  threshold=float(prediction))
+        if (
+            isinstance(data, Mapping)
+            and "y" in data
+            and not np.all(np.isfinite(np.asarray(data["y"], dtype=np.float64)))
+        ):
+            return rules.Decision(
+                "fail",
+                "some runs never reached 4 eps within the predicted T",
+                threshold=float(prediction),
+            )
         return super().decide(data, prediction)
 
 
@@ -156,62 +164,121 @@ def _corollary(ctx: Context, claim_id: str, shrink: float) -> Evidence:
             D_epoch = p.D * T
             eta = 2 * D_epoch * math.sqrt(1 - p.beta) / (s.G + s.sigma)
             learner = BetaOMD(eta, p.beta, p.eta * p.mu / eta)
-            ds = o2nc_run(s.problem, learner, conversion=conversion, T=T, epochs=epochs,
-                          **common)
+            ds = o2nc_run(s.problem, learner, conversion=conversion, T=T, epochs=epochs, **common)
             steps = T * epochs
         else:
             T = p.T_ours if quick else (p.T_cor41 if conversion == "uniform" else p.T_cor51)
             T = max(1, math.ceil(T / shrink))
-            ds = o2nc_run(s.problem, BetaOMD(p.eta, p.beta, p.mu), conversion=conversion, T=T,
-                          **common)
+            ds = o2nc_run(
+                s.problem, BetaOMD(p.eta, p.beta, p.mu), conversion=conversion, T=T, **common
+            )
             steps = T
         bound = factor * s.epsilon
-        samples = np.asarray(ds.U_tau.values, dtype=np.float64)
+        # a frozen (diverged / non-finite gradient) run is no sample: NaN makes the rule error
+        samples = np.where(ds.valid.values, ds.U_tau.values, np.nan)
         data[s.name], prediction[s.name] = samples, bound
         mean, lo, hi = _ci(samples)
-        rows.append({"problem": s.name, "epsilon": s.epsilon, "bound": bound, "steps": steps,
-                     "U_mean": mean, "U_upper95": hi, "U_lower95": lo,
-                     "gradnorm_mean": float(ds.gradnorm_tau.mean()),
-                     "g0": s.g0, "G": s.G, "sigma": s.sigma, "delta_F": s.delta_F,
-                     "beta": p.beta, "D": p.D, "verdict": _BOUND.decide(samples, bound).verdict,
-                     "tightness": mean / bound,
-                     "trace_step": ds.step.values[::4].tolist(),
-                     "trace_U": ds.U_trace.mean("traj").values[::4].tolist()})
+        rows.append(
+            {
+                "problem": s.name,
+                "epsilon": s.epsilon,
+                "bound": bound,
+                "steps": steps,
+                "U_mean": mean,
+                "U_upper95": hi,
+                "U_lower95": lo,
+                "gradnorm_mean": float(ds.gradnorm_tau.mean()),
+                "g0": s.g0,
+                "G": s.G,
+                "sigma": s.sigma,
+                "delta_F": s.delta_F,
+                "beta": p.beta,
+                "D": p.D,
+                "verdict": _BOUND.decide(samples, bound).verdict,
+                "tightness": mean / bound,
+                "trace_step": ds.step.values[::4].tolist(),
+                "trace_U": ds.U_trace.mean("traj").values[::4].tolist(),
+            }
+        )
     which = "our derived T" if quick and conversion != "anchored" else "the published T"
     return Evidence(
-        data, prediction,
-        values={"rows": rows, "lambda": lam, "batch": batch, "shrink": shrink},
-        predicted=(f"E_tau U_tau <= {factor:g} eps at {which} (eps = |grad F(x0)|/"
-                   f"{8 if quick else 12}, lambda = {lam})"),
+        data,
+        prediction,
+        values={
+            "rows": rows,
+            "lambda": lam,
+            "batch": batch,
+            "shrink": shrink,
+            "learner": "β-OMD",
+            "conversion": conversion,
+        },
+        predicted=(
+            f"E_tau U_tau <= {factor:g} eps at {which} (eps = |grad F(x0)|/"
+            f"{8 if quick else 12}, lambda = {lam})"
+        ),
         measured=_steps_and_tightness(rows, "bound"),
     )
 
 
 # ----------------------------------------------------------------------------- Theorem 5
 
+
 def _theorem5(ctx: Context, shrink: float) -> Evidence:
     quick = ctx.profile == "quick"
     lam = 0.02 if quick else 0.25
+    batch = 8 if quick else 32
     rows, data, prediction = [], {}, {}
     for k, s in enumerate(_setups(ctx.profile, 2.0 if quick else 3.0)):
         p = o2nc_params.theorem5_parameters(s.epsilon, lam, s.G, 0.0, s.delta_F)
-        learner = ClippedAdamLearner(D=p.D, beta1=p.beta1, beta2=p.beta2, gamma=p.gamma,
-                                     nu=p.nu, coordinatewise=False)
+        learner = ClippedAdamLearner(
+            D=p.D, beta1=p.beta1, beta2=p.beta2, gamma=p.gamma, nu=p.nu, coordinatewise=False
+        )
         T = max(1, math.ceil(p.T / shrink))
-        ds = o2nc_run(s.problem, learner, conversion="exponential", T=T, batch=8 if quick else 32,
-                      lam=lam, tau_law="uniform", seed=int(ctx.rng(k).integers(2**31)),
-                      x0=s.x0)
-        samples = np.asarray(ds.U_tau.values, dtype=np.float64)
+        ds = o2nc_run(
+            s.problem,
+            learner,
+            conversion="exponential",
+            T=T,
+            batch=batch,
+            lam=lam,
+            tau_law="uniform",
+            seed=int(ctx.rng(k).integers(2**31)),
+            x0=s.x0,
+        )
+        samples = np.where(ds.valid.values, ds.U_tau.values, np.nan)
         data[s.name], prediction[s.name] = samples, s.epsilon
         mean, _, hi = _ci(samples)
-        rows.append({"problem": s.name, "epsilon": s.epsilon, "steps": T, "U_mean": mean,
-                     "U_upper95": hi, "beta1": p.beta1, "beta2": p.beta2, "D": p.D,
-                     "verdict": _BOUND.decide(samples, s.epsilon).verdict,
-                     "tightness": mean / s.epsilon})
+        rows.append(
+            {
+                "problem": s.name,
+                "epsilon": s.epsilon,
+                "steps": T,
+                "U_mean": mean,
+                "U_upper95": hi,
+                "beta1": p.beta1,
+                "beta2": p.beta2,
+                "D": p.D,
+                "verdict": _BOUND.decide(samples, s.epsilon).verdict,
+                "tightness": mean / s.epsilon,
+                "bound": s.epsilon,
+                "trace_step": ds.step.values[::4].tolist(),
+                "trace_U": ds.U_trace.mean("traj").values[::4].tolist(),
+            }
+        )
     return Evidence(
-        data, prediction, values={"rows": rows},
-        predicted=("E_tau U_tau <= eps at Theorem 5's T (global clip, exponential conversion, "
-                   "sigma = 0)"),
+        data,
+        prediction,
+        values={
+            "rows": rows,
+            "lambda": lam,
+            "batch": batch,
+            "shrink": shrink,
+            "learner": "clipped Adam (global clip)",
+            "conversion": "exponential",
+        },
+        predicted=(
+            "E_tau U_tau <= eps at Theorem 5's T (global clip, exponential conversion, sigma = 0)"
+        ),
         measured=_steps_and_tightness(rows, "eps"),
     )
 
@@ -220,8 +287,12 @@ def _bound_sensitivity(rerun: Any, what: str) -> tuple[rules.Perturbation, ...]:
     """The bound claims' perturbations: the old control (``rerun(ctx)`` with T cut by 100),
     and the bound made 2x, 4x and 10x more optimistic (free)."""
     return (
-        rules.assumption(f"{what} cut by 100", rerun, control=True,
-                         target="the stated T 100x too generous (progress is needed)"),
+        rules.assumption(
+            f"{what} cut by 100",
+            rerun,
+            control=True,
+            target="the stated T 100x too generous (progress is needed)",
+        ),
         rules.scale(0.5, target="bound 2x too optimistic"),
         rules.scale(0.25, target="bound 4x too optimistic"),
         rules.scale(0.1, target="bound 10x too optimistic", required=False),
@@ -246,13 +317,23 @@ def _sf_eq(ctx: Context, faithful: bool) -> Evidence:
             xi = 0.3 * rng.standard_normal((steps, B, d))
             learner = BetaOMD(eta, beta, mu)
             zeta = learner.momentum
-            ds = o2nc_run(problem, learner, conversion="schedule-free", T=steps, batch=B,
-                          s_draws=u, noise_draws=xi, record_path=True, lower=False,
-                          x0=problem.x0)
+            ds = o2nc_run(
+                problem,
+                learner,
+                conversion="schedule-free",
+                T=steps,
+                batch=B,
+                s_draws=u,
+                noise_draws=xi,
+                record_path=True,
+                lower=False,
+                x0=problem.x0,
+            )
             # control: the beta-OMD iterate itself played (gamma off by the factor zeta)
             gamma = eta / (1 - zeta) if faithful else zeta * eta / (1 - zeta)
-            ys = schedule_free_sgd(problem, problem.x0, gamma=gamma, zeta=zeta,
-                                   kappa=1 - (1 - zeta) * u, noise=xi)
+            ys = schedule_free_sgd(
+                problem, problem.x0, gamma=gamma, zeta=zeta, kappa=1 - (1 - zeta) * u, noise=xi
+            )
             key = f"{problem.name} (eta={eta:g}, beta={beta:g}, mu={mu:g})"
             paths[key], expected[key] = np.asarray(ds.path.values, dtype=np.float64), ys
     errors = {k: relative_error(paths[k], expected[k]) for k in paths}
@@ -260,8 +341,11 @@ def _sf_eq(ctx: Context, faithful: bool) -> Evidence:
     return Evidence(
         {"symbolic": dict(relations), "numeric": paths},
         {"symbolic": {k: 0 for k in relations}, "numeric": expected},
-        values={"max_rel_error": worst, "errors": errors,
-                "symbolic": {k: str(v) for k, v in relations.items()}},
+        values={
+            "max_rel_error": worst,
+            "errors": errors,
+            "symbolic": {k: str(v) for k, v in relations.items()},
+        },
         predicted=f"SymPy relations exactly 0; O2NC form = schedule-free SGD to {TOLERANCE:g}",
         measured=f"query points over {steps} steps x {len(paths)} configurations",
     )
@@ -279,6 +363,7 @@ def _one_query_off(prediction: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- SLOPE
+
 
 def _hitting_times(ds: Any, target: float) -> np.ndarray:
     """Per trajectory: first checkpoint where the running uniform-τ mean of U is ≤ target."""
@@ -305,13 +390,21 @@ def _hitting_measurement(profile: str, entropy: int, spawn_key: tuple[int, ...])
         for div in divisors:
             eps = s.g0 / div
             p = o2nc_params.o2nc_parameters(eps, lam, s.G, s.sigma, s.delta_F)
-            ds = o2nc_run(s.problem, BetaOMD(p.eta, p.beta, p.mu), conversion="uniform",
-                          T=p.T_ours, batch=4 if quick else 16, lam=lam, tau_law="uniform",
-                          noise=isotropic_noise(s.sigma, s.problem.dim),
-                          seed=int(rng.integers(2**31)), x0=s.x0, lower=False,
-                          stop_below=4 * eps,
-                          checkpoints=np.unique(np.round(np.geomspace(1, p.T_ours, 80))
-                                                .astype(int)))
+            ds = o2nc_run(
+                s.problem,
+                BetaOMD(p.eta, p.beta, p.mu),
+                conversion="uniform",
+                T=p.T_ours,
+                batch=4 if quick else 16,
+                lam=lam,
+                tau_law="uniform",
+                noise=isotropic_noise(s.sigma, s.problem.dim),
+                seed=int(rng.integers(2**31)),
+                x0=s.x0,
+                lower=False,
+                stop_below=4 * eps,
+                checkpoints=np.unique(np.round(np.geomspace(1, p.T_ours, 80)).astype(int)),
+            )
             eps_list.append(eps)
             times.append(tuple(_hitting_times(ds, 4 * eps).tolist()))
         out.append((s.name, tuple(eps_list), tuple(times)))
@@ -324,32 +417,50 @@ _SLOPE_RULE = _HittingSlope("lower")
 
 def _slope(ctx: Context) -> Evidence:
     lam = 0.02 if ctx.profile == "quick" else 0.25
-    measurement = _hitting_measurement(ctx.profile, int(ctx.seed.entropy),
-                                       tuple(ctx.seed.spawn_key))
+    measurement = _hitting_measurement(
+        ctx.profile, int(ctx.seed.entropy), tuple(ctx.seed.spawn_key)
+    )
     rows, data, prediction = [], {}, {}
     for name, eps_values, times in measurement:
         times_arr = np.array(times, dtype=np.float64)  # (eps, traj)
         data[name] = {"x": np.asarray(eps_values, dtype=np.float64), "y": times_arr}
         prediction[name] = _SLOPE_EXPONENT
         if not np.all(np.isfinite(times_arr)):
-            rows.append({"problem": name, "epsilon": list(eps_values),
-                         "T_hit": times_arr.tolist(),
-                         "note": "some runs never reached 4 eps within the predicted T"})
+            rows.append(
+                {
+                    "problem": name,
+                    "epsilon": list(eps_values),
+                    "T_hit": times_arr.tolist(),
+                    "note": "some runs never reached 4 eps within the predicted T",
+                }
+            )
             continue
-        slope, lo, hi = rules.slope_interval(eps_values, times_arr, _SLOPE_RULE.level,
-                                             interval=_SLOPE_RULE.interval)
-        rows.append({"problem": name, "epsilon": list(eps_values),
-                     "T_hit_mean": times_arr.mean(axis=1).tolist(), "T_hit": times_arr.tolist(),
-                     "slope": slope, "slope_low": lo, "slope_high": hi,
-                     "predicted": _SLOPE_EXPONENT,
-                     "verdict": _SLOPE_RULE.decide(data[name], _SLOPE_EXPONENT).verdict})
+        slope, lo, hi = rules.slope_interval(
+            eps_values, times_arr, _SLOPE_RULE.level, interval=_SLOPE_RULE.interval
+        )
+        rows.append(
+            {
+                "problem": name,
+                "epsilon": list(eps_values),
+                "T_hit_mean": times_arr.mean(axis=1).tolist(),
+                "T_hit": times_arr.tolist(),
+                "slope": slope,
+                "slope_low": lo,
+                "slope_high": hi,
+                "predicted": _SLOPE_EXPONENT,
+                "verdict": _SLOPE_RULE.decide(data[name], _SLOPE_EXPONENT).verdict,
+            }
+        )
     n_traj = len(measurement[0][2][0]) if measurement else 0
     return Evidence(
-        data, prediction, values={"rows": rows, "lambda": lam},
-        predicted=(f"log T_hit / log eps no steeper than {_SLOPE_EXPONENT:g} over a decade of "
-                   "eps"),
-        measured=(f"T_hit of {n_traj} trajectories at each of "
-                  f"{len(measurement[0][1]) if measurement else 0} eps values, pooled"),
+        data,
+        prediction,
+        values={"rows": rows, "lambda": lam, "learner": "β-OMD", "conversion": "uniform"},
+        predicted=(f"log T_hit / log eps no steeper than {_SLOPE_EXPONENT:g} over a decade of eps"),
+        measured=(
+            f"T_hit of {n_traj} trajectories at each of "
+            f"{len(measurement[0][1]) if measurement else 0} eps values, pooled"
+        ),
     )
 
 
@@ -370,51 +481,83 @@ def _coord(ctx: Context, both_global: bool) -> Evidence:
     rng = ctx.rng(0)
     for kind in ("spiky", "flat"):
         for d in dims:
-            scales = (spiky_scales(d, kind="power", power=1.0) if kind == "spiky"
-                      else flat_scales(d))
+            scales = spiky_scales(d, kind="power", power=1.0) if kind == "spiky" else flat_scales(d)
             problem = coordinate_scale(scales)
             res = {}
             for arm, coordinatewise in (("coordinate", not both_global), ("global", False)):
                 # equal budgets: the same T and the same largest step sqrt(d)·D in l2
                 radius = D if coordinatewise else D * math.sqrt(d)
                 learner = ClippedAdamLearner(D=radius, beta1=beta, coordinatewise=coordinatewise)
-                ds = o2nc_run(problem, learner, conversion="uniform", T=T, batch=2 if quick else 8,
-                              seed=int(rng.integers(2**31)), lower=False, trace_points=10)
+                ds = o2nc_run(
+                    problem,
+                    learner,
+                    conversion="uniform",
+                    T=T,
+                    batch=2 if quick else 8,
+                    seed=int(rng.integers(2**31)),
+                    lower=False,
+                    trace_points=10,
+                )
                 res[arm] = ds.gradnorm1_final.values
             g0 = float(np.sum(np.abs(problem.grad(np.asarray(problem.x0)[None]))))
             ratio = float(res["global"].mean() / res["coordinate"].mean())
-            rows[f"{kind} d={d}"] = {"kind": kind, "d": d, "g0_l1": g0,
-                                     "coordinate_l1": float(res["coordinate"].mean()),
-                                     "global_l1": float(res["global"].mean()), "ratio": ratio,
-                                     "predicted_advantage": o2nc_params.coordinate_advantage(
-                                         scales)}
+            rows[f"{kind} d={d}"] = {
+                "kind": kind,
+                "d": d,
+                "g0_l1": g0,
+                "coordinate_l1": float(res["coordinate"].mean()),
+                "global_l1": float(res["global"].mean()),
+                "ratio": ratio,
+                "predicted_advantage": o2nc_params.coordinate_advantage(scales),
+            }
     spiky = [rows[f"spiky d={d}"]["ratio"] for d in dims]
     flat = {f"d={d}": rows[f"flat d={d}"]["ratio"] for d in dims}
     return Evidence(
-        {"spiky_grows": spiky, "spiky_gain": {f"d={dims[-1]} / d={dims[0]}": spiky[-1] / spiky[0]},
-         "flat": flat},
+        {
+            "spiky_grows": spiky,
+            "spiky_gain": {f"d={dims[-1]} / d={dims[0]}": spiky[-1] / spiky[0]},
+            "flat": flat,
+        },
         {"spiky_grows": 1.0, "spiky_gain": _SPIKY_GAIN, "flat": _FLAT_RANGE},
-        values={"rows": rows, "T": T, "beta": beta, "D": D},
-        predicted=("spiky (a_i ~ 1/i): advantage increases with d, at least doubling from d=10 "
-                   "to 1000; flat: within [1/3, 3]"),
-        measured=(f"spiky gain d={dims[-1]} / d={dims[0]} = {spiky[-1] / spiky[0]:.3g}; flat "
-                  f"ratios {', '.join(f'{r:.3g}' for r in flat.values())} (d = {dims})"),
+        values={
+            "rows": rows,
+            "T": T,
+            "beta": beta,
+            "D": D,
+            "learner": "clipped Adam",
+            "conversion": "uniform",
+        },
+        predicted=(
+            "spiky (a_i ~ 1/i): advantage increases with d, at least doubling from d=10 "
+            "to 1000; flat: within [1/3, 3]"
+        ),
+        measured=(
+            f"spiky gain d={dims[-1]} / d={dims[0]} = {spiky[-1] / spiky[0]:.3g}; flat "
+            f"ratios {', '.join(f'{r:.3g}' for r in flat.values())} (d = {dims})"
+        ),
     )
 
 
 # ----------------------------------------------------------------------------- registry
 
+
 def _corollary_claim(claim_id: str, title: str, statement: str, source: str) -> Claim:
     conversion, factor = _OPTIONS[claim_id]
     what = "T and the epoch count" if conversion == "anchored" else "T"
     return Claim(
-        id=claim_id, title=title, statement=statement, source=source, provenance="primary",
+        id=claim_id,
+        title=title,
+        statement=statement,
+        source=source,
+        provenance="primary",
         rule=rules.each_of(_BOUND, at_least=3, label="problem"),
-        scope=(f"per problem, E_tau U_tau over trajectories against {factor:g} eps "
-               "(eps = |grad F(x0)|/8 quick, /12 full)"),
+        scope=(
+            f"per problem, E_tau U_tau over trajectories against {factor:g} eps "
+            "(eps = |grad F(x0)|/8 quick, /12 full)"
+        ),
         evaluate=lambda ctx: _corollary(ctx, claim_id, 1.0),
         sensitivity=_bound_sensitivity(lambda ctx: _corollary(ctx, claim_id, 100.0), what),
-        figure=corollary_figure,
+        figure=lazy_figure("adamtheory.plots.o2nc", "corollary_figure"),
     )
 
 
@@ -422,111 +565,161 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         id="SF-EQ",
         title="Option III is schedule-free SGD",
-        statement=("AMC25 Option III with the beta-OMD learner (x_t = x_(t-1) + Delta_t, "
-                   "y_t = x_t + zeta u_t Delta_t, Delta_t = delta_t/zeta) produces exactly the "
-                   "query points of schedule-free SGD y_t = kappa_t x_t + (1-kappa_t) z_t, "
-                   "z_(t+1) = z_t - gamma g_t, x_t = zeta x_(t-1) + (1-zeta) z_t, with "
-                   "zeta = beta/(1+eta mu), gamma = eta/(1-zeta), kappa_t ~ U[zeta, 1]."),
-        source="AMC25 §5 (Option III); Defazio et al. 2024; THEORY.md §1.5",
+        statement=(
+            "AMC25 Option III with the beta-OMD learner (x_t = x_(t-1) + Delta_t, "
+            "y_t = x_t + zeta u_t Delta_t, Delta_t = delta_t/zeta) produces exactly the "
+            "query points of schedule-free SGD y_t = kappa_t x_t + (1-kappa_t) z_t, "
+            "z_(t+1) = z_t - gamma g_t, x_t = zeta x_(t-1) + (1-zeta) z_t, with "
+            "zeta = beta/(1+eta mu), gamma = eta/(1-zeta), kappa_t ~ U[zeta, 1]."
+        ),
+        source="AMC25 §5 (Option III); Defazio et al. 2024; docs/theory §1.5",
         provenance="derived",
         rule=rules.all_of(symbolic=rules.exact(), numeric=rules.identity(TOLERANCE)),
-        scope=("SymPy's relations (symbolic) and, per configuration, the O2NC query points "
-               "against schedule-free SGD's (numeric)"),
+        scope=(
+            "SymPy's relations (symbolic) and, per configuration, the O2NC query points "
+            "against schedule-free SGD's (numeric)"
+        ),
         evaluate=lambda ctx: _sf_eq(ctx, True),
         sensitivity=(
-            rules.assumption("the beta-OMD iterate delta_t played instead of delta_t/zeta",
-                             lambda ctx: _sf_eq(ctx, False), control=True,
-                             target="a changed update rule (gamma off by the factor zeta)"),
+            rules.assumption(
+                "the beta-OMD iterate delta_t played instead of delta_t/zeta",
+                lambda ctx: _sf_eq(ctx, False),
+                control=True,
+                target="a changed update rule (gamma off by the factor zeta)",
+            ),
             rules.relative(1e-8),
-            rules.Perturbation("one query point of one configuration off by 1e-8",
-                               "identity: a local 1e-8 error", transform=_one_query_off),
+            rules.Perturbation(
+                "one query point of one configuration off by 1e-8",
+                "identity: a local 1e-8 error",
+                transform=_one_query_off,
+            ),
         ),
     ),
     _corollary_claim(
-        "O2NC-COR41", "Option I + beta-OMD reaches 4 eps (AMC25 Cor. 4.1)",
+        "O2NC-COR41",
+        "Option I + beta-OMD reaches 4 eps (AMC25 Cor. 4.1)",
         "The uniform conversion with beta-OMD and the model EMA (tau from AMC25 Def. 4) reaches "
         "E||grad F(ybar_tau)||_[lambda] <= 4 eps at T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2.",
-        "AMC25 Corollary 4.1"),
+        "AMC25 Corollary 4.1",
+    ),
     _corollary_claim(
-        "O2NC-COR42", "Option II (anchored) + beta-OMD reaches 4 eps (AMC25 Cor. 4.2)",
+        "O2NC-COR42",
+        "Option II (anchored) + beta-OMD reaches 4 eps (AMC25 Cor. 4.2)",
         "The anchored conversion, N >= 4 Delta_F lambda^1/2 eps^-3/2 epochs of T >= 49(G+sigma)²"
         " eps^-2 steps, reaches E||grad F(ybar)||_[lambda] <= 4 eps.",
-        "AMC25 Corollary 4.2"),
+        "AMC25 Corollary 4.2",
+    ),
     _corollary_claim(
-        "O2NC-COR51", "Schedule-free SGD reaches 5 eps (AMC25 Cor. 5.1)",
+        "O2NC-COR51",
+        "Schedule-free SGD reaches 5 eps (AMC25 Cor. 5.1)",
         "Option III (schedule-free SGD) with the model EMA reaches E||grad F(ybar_tau)||_[lambda]"
         " <= 5 eps at T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2.",
-        "AMC25 Corollary 5.1"),
+        "AMC25 Corollary 5.1",
+    ),
     Claim(
         id="O2NC-THM5",
         title="Clipped Adam + EMA reaches eps at Theorem 5's T",
-        statement=("Clipped Adam (global clip, nu, gamma, beta2 >= beta1^4) in the exponential "
-                   "conversion with the model EMA reaches E||grad F(xbar)||_[lambda] <= eps "
-                   "once T >= max{(1-beta1)^-1 max{16 Delta_F sqrt(48 lambda) eps^-3/2, "
-                   "16(G+sigma)/eps}, ln 2/(1-beta2)}."),
+        statement=(
+            "Clipped Adam (global clip, nu, gamma, beta2 >= beta1^4) in the exponential "
+            "conversion with the model EMA reaches E||grad F(xbar)||_[lambda] <= eps "
+            "once T >= max{(1-beta1)^-1 max{16 Delta_F sqrt(48 lambda) eps^-3/2, "
+            "16(G+sigma)/eps}, ln 2/(1-beta2)}."
+        ),
         source="arXiv 2602.08372 Theorem 5 (AC24 family)",
         provenance="secondary",
         rule=rules.each_of(_BOUND, at_least=3, label="problem"),
-        scope=("per problem, E_tau U_tau over trajectories against eps (eps = |grad F(x0)|/2 "
-               "quick, /3 full; sigma = 0)"),
+        scope=(
+            "per problem, E_tau U_tau over trajectories against eps (eps = |grad F(x0)|/2 "
+            "quick, /3 full; sigma = 0)"
+        ),
         evaluate=lambda ctx: _theorem5(ctx, 1.0),
         sensitivity=_bound_sensitivity(lambda ctx: _theorem5(ctx, 100.0), "T"),
+        figure=lazy_figure("adamtheory.plots.o2nc", "corollary_figure"),
     ),
     Claim(
         id="O2NC-SLOPE",
         title="Measured iterations to reach 4 eps grow no faster than eps^-7/2",
-        statement=("With the derived parameters for each eps, the smallest T at which the "
-                   "running E_tau U_tau <= 4 eps grows, over a decade of eps, no faster than the "
-                   "derived worst-case exponent eps^-7/2 (lambda fixed)."),
-        source="AMC25 Cor. 4.1; ZC24 lower bound; THEORY.md §4-§5",
+        statement=(
+            "With the derived parameters for each eps, the smallest T at which the "
+            "running E_tau U_tau <= 4 eps grows, over a decade of eps, no faster than the "
+            "derived worst-case exponent eps^-7/2 (lambda fixed)."
+        ),
+        source="AMC25 Cor. 4.1; ZC24 lower bound; docs/theory §4, §5",
         provenance="derived",
         rule=rules.each_of(_SLOPE_RULE, label="problem"),
-        scope=("per problem, log T_hit on log eps (every trajectory's T_hit at each eps) "
-               "against the exponent -7/2"),
+        scope=(
+            "per problem, log T_hit on log eps (every trajectory's T_hit at each eps) "
+            "against the exponent -7/2"
+        ),
         evaluate=_slope,
         sensitivity=(
-            rules.replace(-1.0, name="the exponent -1 (too optimistic)", control=True,
-                          target="a rate far too optimistic (eps^-1)"),
+            rules.replace(
+                -1.0,
+                name="the exponent -1 (too optimistic)",
+                control=True,
+                target="a rate far too optimistic (eps^-1)",
+            ),
             rules.shift(+0.5, target="exponent off by 1/2"),
             rules.shift(+0.25, target="exponent off by 1/4", required=False),
             # a looser worst-case exponent is still a true statement: a one-sided rule cannot
             # reject it, so it is declared but not required (a two-sided test on a hard
             # instance, where the lower bound is the prediction too, can)
-            rules.shift(-0.5, target="exponent off by 1/2 (more pessimistic; undetectable "
-                        "by a one-sided rule)", required=False),
+            rules.shift(
+                -0.5,
+                target="exponent off by 1/2 (more pessimistic; undetectable by a one-sided rule)",
+                required=False,
+            ),
         ),
-        figure=slope_figure,
+        figure=lazy_figure("adamtheory.plots.o2nc", "slope_figure"),
     ),
     Claim(
         id="COORD",
         title="Coordinate-wise clipping gains with d on spiky scales, O(1) on flat scales",
-        statement=("At equal budgets, coordinate-wise clipped Adam beats the global one in "
-                   "||grad F||_1 by a factor that grows with d in {10, 100, 1000} when the "
-                   "coordinate scales are spiky, and stays O(1) when they are flat (prediction: "
-                   "d(||G||_2)²/||G||_1²)."),
-        source="Ahn & Cutkosky 2024 (AC24), coordinate-wise adaptivity; THEORY.md §4",
+        statement=(
+            "At equal budgets, coordinate-wise clipped Adam beats the global one in "
+            "||grad F||_1 by a factor that grows with d in {10, 100, 1000} when the "
+            "coordinate scales are spiky, and stays O(1) when they are flat (prediction: "
+            "d(||G||_2)²/||G||_1²)."
+        ),
+        source="Ahn & Cutkosky 2024 (AC24), coordinate-wise adaptivity; docs/theory §4",
         provenance="primary",
-        rule=rules.all_of(spiky_grows=rules.monotone(), spiky_gain=rules.every(),
-                          flat=rules.every()),
-        scope=("ratio = mean ||grad F(ybar_T)||_1, global / coordinate-wise, at the same T and "
-               "largest l2 step sqrt(d)·D; spiky_grows: the spiky ratios for d = 10, 100, 1000 "
-               "(predicted increasing), spiky_gain: their d = 1000 / d = 10 quotient "
-               f"(predicted {_SPIKY_GAIN}), flat: each flat ratio (predicted {_FLAT_RANGE})"),
+        rule=rules.all_of(
+            spiky_grows=rules.monotone(), spiky_gain=rules.every(), flat=rules.every()
+        ),
+        scope=(
+            "ratio = mean ||grad F(ybar_T)||_1, global / coordinate-wise, at the same T and "
+            "largest l2 step sqrt(d)·D; spiky_grows: the spiky ratios for d = 10, 100, 1000 "
+            "(predicted increasing), spiky_gain: their d = 1000 / d = 10 quotient "
+            f"(predicted {_SPIKY_GAIN}), flat: each flat ratio (predicted {_FLAT_RANGE})"
+        ),
         evaluate=lambda ctx: _coord(ctx, False),
         sensitivity=(
-            rules.assumption("both arms global (the coordinate-wise learner removed)",
-                             lambda ctx: _coord(ctx, True), control=True,
-                             target="no coordinate-wise adaptivity (the mechanism removed)"),
-            rules.replace(-1.0, name="spiky advantage predicted to shrink with d",
-                          part="spiky_grows", target="the predicted direction in d reversed"),
+            rules.assumption(
+                "both arms global (the coordinate-wise learner removed)",
+                lambda ctx: _coord(ctx, True),
+                control=True,
+                target="no coordinate-wise adaptivity (the mechanism removed)",
+            ),
+            rules.replace(
+                -1.0,
+                name="spiky advantage predicted to shrink with d",
+                part="spiky_grows",
+                target="the predicted direction in d reversed",
+            ),
             # (a lambda: rules.replace calls a callable value on the old prediction)
-            rules.replace(lambda _p: _InRange(0.0, 1.0), part="spiky_gain",
-                          name="spiky: no gain from d = 10 to 1000",
-                          target="no growth of the advantage with d"),
-            rules.replace(lambda _p: _InRange(3.0, math.inf), part="flat",
-                          name="flat: a gain of at least 3 predicted",
-                          target="flat scales gain like spiky ones (advantage >= 3)"),
+            rules.replace(
+                lambda _p: _InRange(0.0, 1.0),
+                part="spiky_gain",
+                name="spiky: no gain from d = 10 to 1000",
+                target="no growth of the advantage with d",
+            ),
+            rules.replace(
+                lambda _p: _InRange(3.0, math.inf),
+                part="flat",
+                name="flat: a gain of at least 3 predicted",
+                target="flat scales gain like spiky ones (advantage >= 3)",
+            ),
         ),
-        figure=coordinate_figure,
+        figure=lazy_figure("adamtheory.plots.o2nc", "coordinate_figure"),
     ),
 )

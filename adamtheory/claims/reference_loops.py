@@ -1,7 +1,7 @@
 r"""Written-out scalar recurrences: the independent reference the kernels are checked against.
 
 Plain Python floats, one trajectory and one coordinate at a time, transcribed directly from
-THEORY.md §1.1 and §1.3 (and from the PyTorch / Optax / R18 sources they cite). Nothing here
+docs/theory §1.1 and §1.3 (and from the PyTorch / Optax / R18 sources they cite). Nothing here
 shares code with :mod:`adamtheory.kernels`. Slow on purpose: clarity is the point.
 """
 
@@ -14,7 +14,7 @@ __all__ = ["adam_loop", "clipped_adam_loop", "sgd_loop", "sgdm_loop"]
 
 
 def _ratio(num: float, den: float) -> float:
-    return 0.0 if den == 0.0 else num / den  # THEORY §1.1: m/sqrt(v) := 0 where v = 0
+    return 0.0 if den == 0.0 else num / den  # docs/theory §1.1: m/sqrt(v) := 0 where v = 0
 
 
 def adam_loop(
@@ -92,7 +92,7 @@ def sgdm_loop(grads, x0, lr, beta, form="ema", lr_factors=None) -> list[list[flo
 
 
 def clipped_adam_loop(grads, x0, D, beta, coordinatewise=True, alpha=None) -> list[list[float]]:
-    """Clipped Adam (THEORY §1.3): ``β1 = β, β2 = β², ε = 0``, clip the update to D.
+    """Clipped Adam (docs/theory §1.3): ``β1 = β, β2 = β², ε = 0``, clip the update to D.
 
     ``alpha`` defaults to ``D·sqrt((1+β)/(1-β))``; negative controls may pass another value.
     """

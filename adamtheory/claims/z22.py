@@ -1,5 +1,5 @@
 """Claims from Zhang, Chen, Shi, Sun & Luo 2022 (Z22), "Adam can converge without any
-modification on update rules", its 2026 rewrite, and the accompanying talk (THEORY.md §3)."""
+modification on update rules", its 2026 rewrite, and the accompanying talk (docs/theory §3)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,14 @@ import numpy as np
 import sympy as sp
 
 from .. import rules
+from .._arrays import compact, log_indices
+from ..analysis.regions import beta_axes, ratio, upward_crossing
 from ..kernels import adam, run
 from ..kernels.counterexample import DIVERGED, UNDECIDED, ChainConfig, SweepConfig
 from ..kernels.sweeps import divergence_sweep, drift_estimate, region_area
-from ..plots.claim_figures import (
-    compact,
-    log_indices,
-    z_conv_figure,
-    z_cyc_figure,
-    z_drift_figure,
-    z_grow_figure,
-)
 from ..problems import one_big_gradient
 from ..theory import colour_ball, divergence
-from .base import Claim, Context, Evidence
-from .regions import _crossing, ratio
+from .base import Claim, Context, Evidence, lazy_figure
 
 CYC_TOLERANCE = 1e-10
 MARGIN = 0.2  # drift margin below which K epochs cannot decide (rho = 0.2 in the sweep rule)
@@ -64,14 +57,22 @@ class _SignAgreement(rules.Rule):
     at_least: float = 1.0
 
     def describe(self) -> str:
-        need = ("every decided point behaves" if self.at_least >= 1 else
-                f"at least {self.at_least:.0%} of the decided points behave")
-        return (f"predicted label: diverges iff the predicted drift mu < 0; pass iff in every "
-                f"case {need} as predicted, else fail")
+        need = (
+            "every decided point behaves"
+            if self.at_least >= 1
+            else f"at least {self.at_least:.0%} of the decided points behave"
+        )
+        return (
+            f"predicted label: diverges iff the predicted drift mu < 0; pass iff in every "
+            f"case {need} as predicted, else fail"
+        )
 
     def decide(self, data: Any, prediction: Any) -> rules.Decision:
-        if not isinstance(data, dict) or not isinstance(prediction, dict) or set(data) != set(
-                prediction):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(prediction, dict)
+            or set(data) != set(prediction)
+        ):
             raise ValueError("sign agreement needs data and prediction dicts with the same cases")
         agreement: dict[str, float] = {}
         for case, d in data.items():
@@ -80,16 +81,20 @@ class _SignAgreement(rules.Rule):
             predicted = np.asarray(prediction[case], dtype=np.float64) < 0
             if diverged.shape != predicted.shape or mask.shape != predicted.shape:
                 raise ValueError(f"case {case!r}: labels, mask and prediction differ in shape")
-            agreement[case] = (float(np.mean((diverged == predicted)[mask])) if mask.any()
-                               else math.nan)
+            agreement[case] = (
+                float(np.mean((diverged == predicted)[mask])) if mask.any() else math.nan
+            )
         worst = min(agreement, key=lambda k: -1.0 if math.isnan(agreement[k]) else agreement[k])
         low = agreement[worst]
         ok = all(not math.isnan(v) and v >= self.at_least for v in agreement.values())
         return rules.Decision(
             "pass" if ok else "fail",
             f"min agreement {low:.4f} ({worst}) vs >= {self.at_least:g} over "
-            f"{len(agreement)} cases", estimate=low, threshold=self.at_least,
-            numbers={"agreement": agreement, "worst": worst, "at_least": self.at_least})
+            f"{len(agreement)} cases",
+            estimate=low,
+            threshold=self.at_least,
+            numbers={"agreement": agreement, "worst": worst, "at_least": self.at_least},
+        )
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,11 @@ class _RateOrResolution(rules.Rule):
     min_range: float = 10.0
 
     def describe(self) -> str:
-        return ("pass iff the running minimum reaches float64 resolution within the run; "
-                f"otherwise, where it is resolved (at least {self.min_points} points spanning a "
-                f"factor {self.min_range:g}, else fail): {self.rate.describe()}")
+        return (
+            "pass iff the running minimum reaches float64 resolution within the run; "
+            f"otherwise, where it is resolved (at least {self.min_points} points spanning a "
+            f"factor {self.min_range:g}, else fail): {self.rate.describe()}"
+        )
 
     def _fit(self, x: np.ndarray, y: np.ndarray, prediction: Any) -> rules.Decision | None:
         if x.size < self.min_points or x[-1] / x[0] < self.min_range:
@@ -119,11 +126,20 @@ class _RateOrResolution(rules.Rule):
             # its interval is [0, 0] (rules.slope_interval returns NaN bounds here)
             low, high = self.rate.predicted_set(float(prediction))
             verdict = "pass" if low <= 0.0 <= high else "fail"
-            return rules.Decision(verdict, f"slope 0 [0, 0] (constant) vs predicted "
-                                  f"[{low:.3g}, {high:.3g}]", estimate=0.0, interval=(0.0, 0.0),
-                                  threshold=float(prediction),
-                                  numbers={"slope": 0.0, "low": 0.0, "high": 0.0,
-                                           "predicted_low": low, "predicted_high": high})
+            return rules.Decision(
+                verdict,
+                f"slope 0 [0, 0] (constant) vs predicted [{low:.3g}, {high:.3g}]",
+                estimate=0.0,
+                interval=(0.0, 0.0),
+                threshold=float(prediction),
+                numbers={
+                    "slope": 0.0,
+                    "low": 0.0,
+                    "high": 0.0,
+                    "predicted_low": low,
+                    "predicted_high": high,
+                },
+            )
         return self.rate.decide({"x": x, "y": y}, prediction)
 
     def decide(self, data: Any, prediction: Any) -> rules.Decision:
@@ -133,14 +149,20 @@ class _RateOrResolution(rules.Rule):
         fit = self._fit(x, y, prediction)
         if reached > 0:
             return rules.Decision(
-                "pass", f"float64 resolution reached at epoch {reached}"
+                "pass",
+                f"float64 resolution reached at epoch {reached}"
                 + (f" (fit before it: {fit.summary})" if fit is not None else ""),
-                estimate=None if fit is None else fit.estimate, threshold=float(prediction),
-                numbers={"resolution_epoch": reached})
+                estimate=None if fit is None else fit.estimate,
+                threshold=float(prediction),
+                numbers={"resolution_epoch": reached},
+            )
         if fit is None:
-            return rules.Decision("fail", "too few resolved points and float64 resolution not "
-                                  "reached", threshold=float(prediction),
-                                  numbers={"resolution_epoch": reached})
+            return rules.Decision(
+                "fail",
+                "too few resolved points and float64 resolution not reached",
+                threshold=float(prediction),
+                numbers={"resolution_epoch": reached},
+            )
         return fit
 
 
@@ -159,7 +181,7 @@ _CYC_CASES = {_cyc_key(n, a): (n, a) for n in (3, 10, 50) for a in _a_values(n)}
 
 
 def _cyc_without_normalisers(g1, g2, n: int, r: float) -> np.ndarray:
-    """THEORY's mu_cyc with both 1/(1 - beta^n) factors dropped (a perturbed closed form)."""
+    """the spec's mu_cyc with both 1/(1 - beta^n) factors dropped (a perturbed closed form)."""
     j = np.arange(n)
     m = -1.0 + (r + 1.0) * (1.0 - g1[..., None]) * g1[..., None] ** j
     v = 1.0 + (r * r - 1.0) * (1.0 - g2[..., None]) * g2[..., None] ** j
@@ -184,9 +206,14 @@ def _cyc(ctx: Context) -> Evidence:
         burn = math.ceil(math.log(1e-16) / (n * math.log(0.99)))  # 0.99^(n·burn) < 1e-16
         for a in _a_values(n):
             r = ratio(n, a)
-            est = drift_estimate(b1, b2, ChainConfig(n, r, sampling="cyclic", burn_in=burn,
-                                                     epochs=20, chains=2,
-                                                     seed=_seed(ctx, n)), backend=_sweep(ctx))
+            est = drift_estimate(
+                b1,
+                b2,
+                ChainConfig(
+                    n, r, sampling="cyclic", burn_in=burn, epochs=20, chains=2, seed=_seed(ctx, n)
+                ),
+                backend=_sweep(ctx),
+            )
             mu = divergence.cyclic_drift(g1, g2, n, r)
             scale = _cyc_scale(mu)
             simulated[_cyc_key(n, a)] = est.drift.values / scale
@@ -194,14 +221,25 @@ def _cyc(ctx: Context) -> Evidence:
             err = np.abs(est.drift.values - mu) / scale
             worst = max(worst, float(err.max()))
             points += mu.size
-            cases.append({"n": n, "a": a, "closed_form": compact(mu),
-                          "simulated": compact(est.drift.values), "max_error": float(err.max())})
+            cases.append(
+                {
+                    "n": n,
+                    "a": a,
+                    "closed_form": compact(mu),
+                    "simulated": compact(est.drift.values),
+                    "max_error": float(err.max()),
+                }
+            )
     names = ("m_j", "v_j", "m_0", "v_0")
     return Evidence(
         {"symbolic": dict(zip(names, residuals, strict=True)), "numeric": simulated},
         {"symbolic": dict.fromkeys(names, sp.Integer(0)), "numeric": closed},
-        values={"max_error": worst, "points": points, "symbolic_ok": symbolic_ok,
-                "plot": {"beta1": b1.tolist(), "beta2": b2.tolist(), "cases": cases}},
+        values={
+            "max_error": worst,
+            "points": points,
+            "symbolic_ok": symbolic_ok,
+            "plot": {"beta1": b1.tolist(), "beta2": b2.tolist(), "cases": cases},
+        },
         predicted="SymPy fixed-point residuals 0; mu_cyc closed form = simulated cyclic drift",
         measured=f"{points} points (cyclic chain)",
     )
@@ -214,8 +252,9 @@ def _cyc_dropped_normalisers(prediction: dict) -> dict:
     for key in prediction["numeric"]:
         n, a = _CYC_CASES[key]
         r = ratio(n, a)
-        numeric[key] = (_cyc_without_normalisers(g1, g2, n, r)
-                        / _cyc_scale(divergence.cyclic_drift(g1, g2, n, r)))
+        numeric[key] = _cyc_without_normalisers(g1, g2, n, r) / _cyc_scale(
+            divergence.cyclic_drift(g1, g2, n, r)
+        )
     return {**prediction, "numeric": numeric}
 
 
@@ -247,10 +286,21 @@ def _sign(ctx: Context) -> Evidence:
             # shuffle and cyclic see exactly one big gradient per epoch (exact 2 - n); iid sees
             # a random number of them, so 2 - n holds in expectation (checked with a 95% CI)
             # four iid intervals must all cover: Bonferroni, 1 - 0.05/4 each
-            est = drift_estimate([0.0], [0.0], ChainConfig(
-                n, float(n), sampling=sampling, burn_in=1,
-                epochs=50 if sampling != "iid" else 4000, chains=8, seed=_seed(ctx, n)),
-                confidence=1 - 0.05 / 4, backend=_sweep(ctx))
+            est = drift_estimate(
+                [0.0],
+                [0.0],
+                ChainConfig(
+                    n,
+                    float(n),
+                    sampling=sampling,
+                    burn_in=1,
+                    epochs=50 if sampling != "iid" else 4000,
+                    chains=8,
+                    seed=_seed(ctx, n),
+                ),
+                confidence=1 - 0.05 / 4,
+                backend=_sweep(ctx),
+            )
             drift = float(est.drift.values[0, 0])
             err = abs(drift - predicted)
             if sampling == "iid":
@@ -262,8 +312,13 @@ def _sign(ctx: Context) -> Evidence:
                 exact[f"{sampling}, n={n}"] = drift
                 exact_pred[f"{sampling}, n={n}"] = predicted
                 worst = max(worst, err)
-        sweep = divergence_sweep([0.0], [0.0], SweepConfig(n=n, epochs=400, seed=_seed(ctx, 7)),
-                                 replicates=4, backend=_sweep(ctx))
+        sweep = divergence_sweep(
+            [0.0],
+            [0.0],
+            SweepConfig(n=n, epochs=400, seed=_seed(ctx, 7)),
+            replicates=4,
+            backend=_sweep(ctx),
+        )
         status = sweep.status.values.ravel()
         diverged = status == DIVERGED
         behaviour[f"n={n}"] = {"diverged": diverged, "decided": np.ones(status.shape, bool)}
@@ -272,8 +327,12 @@ def _sign(ctx: Context) -> Evidence:
     return Evidence(
         {"limit": derived, "exact": exact, "iid": iid, "behaviour": behaviour},
         {"limit": 2 - n_sym, "exact": exact_pred, "iid": iid_pred, "behaviour": behaviour_pred},
-        values={"max_error": worst, "iid_error_over_ci": worst_iid, "diverged": dict(rows),
-                "symbolic_ok": symbolic_ok},
+        values={
+            "max_error": worst,
+            "iid_error_over_ci": worst_iid,
+            "diverged": dict(rows),
+            "symbolic_ok": symbolic_ok,
+        },
         predicted=f"mu(0,0) = 2 - n (SymPy: {derived}); sign-SGD diverges iff n >= 3",
         measured="diverged: " + ", ".join(f"n={n}: {d}" for n, d in rows),
     )
@@ -302,10 +361,20 @@ def _predicted_drift(ctx: Context, b1, b2, n, a, sampling):
         g1, g2 = np.meshgrid(b1, b2, indexing="ij")
         mu = divergence.cyclic_drift(g1, g2, n, ratio(n, a))
         return mu, np.zeros_like(mu)
-    est = drift_estimate(b1, b2, ChainConfig(n, ratio(n, a), sampling=sampling, burn_in=150,
-                                             epochs=150 if sampling == "shuffle" else 600,
-                                             chains=8, seed=_seed(ctx, n, 1)),
-                         backend=_sweep(ctx))
+    est = drift_estimate(
+        b1,
+        b2,
+        ChainConfig(
+            n,
+            ratio(n, a),
+            sampling=sampling,
+            burn_in=150,
+            epochs=150 if sampling == "shuffle" else 600,
+            chains=8,
+            seed=_seed(ctx, n, 1),
+        ),
+        backend=_sweep(ctx),
+    )
     return est.drift.values, est.half_width.values
 
 
@@ -327,8 +396,9 @@ def _drift(ctx: Context) -> Evidence:
             for sampling in ("shuffle", "iid", "cyclic"):
                 case = f"n={n}, a={a:.3g}, {sampling}"
                 mu, hw = _predicted_drift(ctx, b1, b2, n, a, sampling)
-                cfg = SweepConfig(n=n, a=a, epochs=epochs, sampling=sampling, x0=DRIFT_X0,
-                                  seed=_seed(ctx, n, 2))
+                cfg = SweepConfig(
+                    n=n, a=a, epochs=epochs, sampling=sampling, x0=DRIFT_X0, seed=_seed(ctx, n, 2)
+                )
                 sweep = divergence_sweep(b1, b2, cfg, backend=_sweep(ctx))
                 status = sweep.status.values[..., 0]
                 # The drift criterion is asserted where Adam's step is bounded, beta1 < sqrt(beta2)
@@ -356,27 +426,60 @@ def _drift(ctx: Context) -> Evidence:
                 ratio_errs.extend(np.abs(ratios - 1).tolist())
                 rows.append((n, a, sampling, agree, undecided, int(outside.sum()), median, frac10))
                 if n == ns[0]:
-                    grids.append({"n": n, "a": a, "sampling": sampling, "agreement": agree,
-                                  "status": status[thin, thin].astype(int).tolist(),
-                                  "drift": compact(mu[thin, thin], 4)})
+                    grids.append(
+                        {
+                            "n": n,
+                            "a": a,
+                            "sampling": sampling,
+                            "agreement": agree,
+                            "status": status[thin, thin].astype(int).tolist(),
+                            "drift": compact(mu[thin, thin], 4),
+                        }
+                    )
     worst = min(rows, key=lambda r: r[3])
     medians = [r[6] for r in rows if np.isfinite(r[6])] or [float("nan")]
     return Evidence(
         {"agreement": labels, "undecided": undecided_by_case, "displacement": medians_by_case},
-        {"agreement": drifts, "undecided": _few_undecided,
-         "displacement": dict.fromkeys(medians_by_case, 1.0)},
-        values={"rows": [dict(zip(("n", "a", "sampling", "agreement", "undecided", "points",
-                                   "median_displacement_ratio", "fraction_within_10pct"), r,
-                                  strict=True))
-                         for r in rows], "offset": 0.0, "x0": DRIFT_X0,
-                "grid_beta1": b1[thin].tolist(), "grid_beta2": b2[thin].tolist(),
-                "grids": grids},
-        predicted=(f"sign(mu) gives the behaviour from x0 = {DRIFT_X0:g}; displacement = "
-                   "-mu·sum(eta_k)"),
-        measured=(f"min agreement {worst[3]:.4f} (n={worst[0]}, a={worst[1]:.3g}, {worst[2]}); "
-                  f"max undecided {max(r[4] for r in rows):.3f}; median displacement ratio "
-                  f"{min(medians):.3f}..{max(medians):.3f}; within 10% on "
-                  f"{np.mean(np.asarray(ratio_errs) <= 0.1):.2f} of {len(ratio_errs)} points"),
+        {
+            "agreement": drifts,
+            "undecided": _few_undecided,
+            "displacement": dict.fromkeys(medians_by_case, 1.0),
+        },
+        values={
+            "rows": [
+                dict(
+                    zip(
+                        (
+                            "n",
+                            "a",
+                            "sampling",
+                            "agreement",
+                            "undecided",
+                            "points",
+                            "median_displacement_ratio",
+                            "fraction_within_10pct",
+                        ),
+                        r,
+                        strict=True,
+                    )
+                )
+                for r in rows
+            ],
+            "offset": 0.0,
+            "x0": DRIFT_X0,
+            "grid_beta1": b1[thin].tolist(),
+            "grid_beta2": b2[thin].tolist(),
+            "grids": grids,
+        },
+        predicted=(
+            f"sign(mu) gives the behaviour from x0 = {DRIFT_X0:g}; displacement = -mu·sum(eta_k)"
+        ),
+        measured=(
+            f"min agreement {worst[3]:.4f} (n={worst[0]}, a={worst[1]:.3g}, {worst[2]}); "
+            f"max undecided {max(r[4] for r in rows):.3f}; median displacement ratio "
+            f"{min(medians):.3f}..{max(medians):.3f}; within 10% on "
+            f"{np.mean(np.asarray(ratio_errs) <= 0.1):.2f} of {len(ratio_errs)} points"
+        ),
     )
 
 
@@ -386,17 +489,25 @@ def _drift(ctx: Context) -> Evidence:
 def _diverges_down(point: dict) -> bool:
     """x -> -inf: |x+2|, |grad f| and f strictly increasing, x_K < x0 outside the ball."""
     x, grad, f = point["x"], point["grad"], point["f"]
-    return bool(np.all(np.diff(np.abs(x + 2)) > 0) and np.all(np.diff(grad) > 0)
-                and np.all(np.diff(f) > 0) and abs(x[-1] + 2) > point["bound"]
-                and x[-1] < point["x0"])
+    return bool(
+        np.all(np.diff(np.abs(x + 2)) > 0)
+        and np.all(np.diff(grad) > 0)
+        and np.all(np.diff(f) > 0)
+        and abs(x[-1] + 2) > point["bound"]
+        and x[-1] < point["x0"]
+    )
 
 
 def _diverges_up(point: dict) -> bool:
     """The same growth, but towards +inf (x_K > x0 outside the ball)."""
     x, grad, f = point["x"], point["grad"], point["f"]
-    return bool(np.all(np.diff(np.abs(x + 2)) > 0) and np.all(np.diff(grad) > 0)
-                and np.all(np.diff(f) > 0) and abs(x[-1] + 2) > point["bound"]
-                and x[-1] > point["x0"])
+    return bool(
+        np.all(np.diff(np.abs(x + 2)) > 0)
+        and np.all(np.diff(grad) > 0)
+        and np.all(np.diff(f) > 0)
+        and abs(x[-1] + 2) > point["bound"]
+        and x[-1] > point["x0"]
+    )
 
 
 def _stays_bounded(point: dict) -> bool:
@@ -410,31 +521,42 @@ def _alldiv(ctx: Context, want_negative: bool) -> Evidence:
     n, epochs, x0 = 10, 400 if ctx.profile == "quick" else 2000, -12.618
     b1 = np.linspace(0.0, 0.9, 6)
     b2 = np.array([0.0, 0.3, 0.6, 0.9, 0.99, 0.999])
-    mu = drift_estimate(b1, b2, ChainConfig(n, float(n), burn_in=100, epochs=200, chains=8,
-                                            seed=_seed(ctx, 3)))
+    mu = drift_estimate(
+        b1, b2, ChainConfig(n, float(n), burn_in=100, epochs=200, chains=8, seed=_seed(ctx, 3))
+    )
     g1, g2 = np.meshgrid(b1, b2, indexing="ij")
     bounded = g1 < np.sqrt(g2)  # Adam's step is bounded (see Z-DRIFT)
-    chosen = ((mu.ci_high.values < -0.5) if want_negative else (mu.ci_low.values > 0.2))
+    chosen = (mu.ci_high.values < -0.5) if want_negative else (mu.ci_low.values > 0.2)
     idx = np.argwhere(chosen & bounded)
     if idx.size == 0:
-        return Evidence({"(no point)": True}, None,
-                        precondition="no grid point with a clear drift sign")
+        return Evidence(
+            {"(no point)": True}, None, precondition="no grid point with a clear drift sign"
+        )
     p1 = b1[idx[:, 0]]
     p2 = b2[idx[:, 1]]
-    ds = run(one_big_gradient(n), adam(1.0, p1, p2, eps=0.0), epochs=epochs, x0=[x0],
-             schedule="inv_sqrt_epoch", record=n * (epochs // 8), seed=_seed(ctx, 4),
-             backend="numpy")
+    ds = run(
+        one_big_gradient(n),
+        adam(1.0, p1, p2, eps=0.0),
+        epochs=epochs,
+        x0=[x0],
+        schedule="inv_sqrt_epoch",
+        record=n * (epochs // 8),
+        seed=_seed(ctx, 4),
+        backend="numpy",
+    )
     x = ds.x.values[..., 0][:, 2:]  # from epoch K/4 on
     grad = ds.grad_norm.values[:, 2:]
     f = ds.f.values[:, 2:]
     bound = abs(x0 + 2) + 1 + 0.2 * math.sqrt(epochs)
-    points = {f"b1={u:.2f} b2={w:g}": {"x": x[i], "grad": grad[i], "f": f[i], "x0": x0,
-                                              "bound": bound}
-              for i, (u, w) in enumerate(zip(p1, p2, strict=True))}
+    points = {
+        f"b1={u:.2f} b2={w:g}": {"x": x[i], "grad": grad[i], "f": f[i], "x0": x0, "bound": bound}
+        for i, (u, w) in enumerate(zip(p1, p2, strict=True))
+    }
     growing = np.array([_diverges_down(p) for p in points.values()])
     frac = float(np.mean(growing))
     return Evidence(
-        points, _diverges_down,
+        points,
+        _diverges_down,
         values={"fraction": frac, "points": int(growing.size), "x_final": x[:, -1].tolist()},
         predicted=f"from x0 = {x0} with mu < 0: x -> -inf, |grad f| = |x+2|/n -> inf, f -> inf",
         measured=f"median x_K = {np.median(x[:, -1]):.1f} (bound |x_K + 2| > {bound:.1f})",
@@ -448,32 +570,47 @@ GROW_EXPONENT = 3.5  # the 2022 sufficient threshold 1 - O(n^-3.5)
 
 
 def _grow(ctx: Context) -> Evidence:
-    from .regions import beta_axes
-
     ns = (10, 20, 50, 100)
     size, epochs = (24, 400) if ctx.profile == "quick" else (64, 1000)
     b1, b2 = beta_axes(size, "log1m")  # resolves the edge at 1 - beta2* ~ 4/n²
     areas, gaps = [], []
     one_minus = np.logspace(-0.5, -5.5, 160)
     for n in ns:
-        sweep = divergence_sweep(b1, b2, SweepConfig(n=n, epochs=epochs, x0=DRIFT_X0,
-                                                     seed=_seed(ctx, n)), backend=_sweep(ctx))
+        sweep = divergence_sweep(
+            b1,
+            b2,
+            SweepConfig(n=n, epochs=epochs, x0=DRIFT_X0, seed=_seed(ctx, n)),
+            backend=_sweep(ctx),
+        )
         areas.append(region_area(sweep.status))
         # boundary at beta1 = 0: zero crossing of the simulated shuffle drift (interpolated)
-        est = drift_estimate([0.0], 1.0 - one_minus,
-                             ChainConfig(n, float(n), burn_in=120, epochs=120, chains=12,
-                                         seed=_seed(ctx, n, 5)), backend="numpy")
-        gaps.append(1.0 - _crossing(1.0 - one_minus, _chains_at(est).mean(axis=1)))
+        est = drift_estimate(
+            [0.0],
+            1.0 - one_minus,
+            ChainConfig(n, float(n), burn_in=120, epochs=120, chains=12, seed=_seed(ctx, n, 5)),
+            backend="numpy",
+        )
+        gaps.append(1.0 - upward_crossing(1.0 - one_minus, _chains_at(est).mean(axis=1)))
     slope, lo, hi = rules.slope_interval(ns, gaps)
     return Evidence(
         {"areas": areas, "edge": {"x": list(ns), "y": gaps}},
         {"areas": 1.0, "edge": -GROW_EXPONENT},
-        values={"n": list(ns), "areas": areas, "one_minus_beta2_star": gaps,
-                "slope": slope, "slope_ci": [lo, hi], "exponent": GROW_EXPONENT},
-        predicted=(f"region area increases with n; 1 - beta2*(0) decays no faster than "
-                   f"n^-{GROW_EXPONENT:g} (thresholds n^-3.5, n^-5)"),
-        measured=(f"areas {', '.join(f'{a:.4f}' for a in areas)} for n = {ns}; 1-beta2* = "
-                  f"{', '.join(f'{g:.2e}' for g in gaps)}"),
+        values={
+            "n": list(ns),
+            "areas": areas,
+            "one_minus_beta2_star": gaps,
+            "slope": slope,
+            "slope_ci": [lo, hi],
+            "exponent": GROW_EXPONENT,
+        },
+        predicted=(
+            f"region area increases with n; 1 - beta2*(0) decays no faster than "
+            f"n^-{GROW_EXPONENT:g} (thresholds n^-3.5, n^-5)"
+        ),
+        measured=(
+            f"areas {', '.join(f'{a:.4f}' for a in areas)} for n = {ns}; 1-beta2* = "
+            f"{', '.join(f'{g:.2e}' for g in gaps)}"
+        ),
     )
 
 
@@ -494,9 +631,16 @@ FLOOR_EXPONENT = 1.0  # D0 > 0: |grad f(x_hat)|² shrinks no slower than (1 - be
 def _conv_d0_zero(ctx: Context, beta2: float) -> tuple[dict, str, dict]:
     n, seeds = 10, 16
     epochs = 3000 if ctx.profile == "quick" else 30000
-    ds = run(one_big_gradient(n), adam(1.0, 0.9, beta2, eps=0.0), epochs=epochs,
-             schedule="inv_sqrt_epoch", record=n, trajectories=seeds, seed=_seed(ctx, 6),
-             backend="numpy")
+    ds = run(
+        one_big_gradient(n),
+        adam(1.0, 0.9, beta2, eps=0.0),
+        epochs=epochs,
+        schedule="inv_sqrt_epoch",
+        record=n,
+        trajectories=seeds,
+        seed=_seed(ctx, 6),
+        backend="numpy",
+    )
     grad = ds.grad_norm.values  # (seeds, epochs + 1) at epoch ends
     running_min = np.minimum.accumulate(grad, axis=1).mean(axis=0)
     # float64 resolution of |grad f| = |x+2|/n near x* = -2
@@ -509,12 +653,22 @@ def _conv_d0_zero(ctx: Context, beta2: float) -> tuple[dict, str, dict]:
     else:
         slope = lo = hi = float("nan")
     text = f"D0=0 (beta2={beta2}): float64 resolution " + (
-        f"at epoch {reached}" if reached > 0 else "not reached")
+        f"at epoch {reached}" if reached > 0 else "not reached"
+    )
     shown = log_indices(running_min.size, 60)  # the figure's points
     data = {"x": resolved, "y": running_min[resolved], "resolution_epoch": reached}
-    return data, text, {"slope": slope, "ci": [lo, hi], "resolution_epoch": reached,
-                        "epochs": shown.tolist(), "running_min": compact(running_min[shown]),
-                        "resolution": resolution}
+    return (
+        data,
+        text,
+        {
+            "slope": slope,
+            "ci": [lo, hi],
+            "resolution_epoch": reached,
+            "epochs": shown.tolist(),
+            "running_min": compact(running_min[shown]),
+            "resolution": resolution,
+        },
+    )
 
 
 def _conv_floor(ctx: Context) -> tuple[dict, dict, str, dict]:
@@ -531,31 +685,58 @@ def _conv_floor(ctx: Context) -> tuple[dict, dict, str, dict]:
     floors = []
     for k, b2 in enumerate(beta2s):
         burn = int(20 / (1 - b2) / centres.size) + 10
-        chains = stationary_direction(xs, centres, beta1, b2, epochs=epochs, burn_in=burn,
-                                      chains=16, seed=_seed(ctx, 11, k))
+        chains = stationary_direction(
+            xs, centres, beta1, b2, epochs=epochs, burn_in=burn, chains=16, seed=_seed(ctx, 11, k)
+        )
         floors.append((stationary_root(xs, chains.mean(axis=1)) - x_star) ** 2)
     floors = np.asarray(floors)
     slope, lo, hi = rules.slope_interval(1 - beta2s, floors)
     # direct runs settle at x_hat, not x* (checked where the gap is large: beta2 = 0.5)
     b2_direct = 0.5
-    chains5 = stationary_direction(np.linspace(x_star - 0.5, x_star + 0.1, 61), centres, beta1,
-                                   b2_direct, epochs=epochs, burn_in=50, chains=16,
-                                   seed=_seed(ctx, 12))
+    chains5 = stationary_direction(
+        np.linspace(x_star - 0.5, x_star + 0.1, 61),
+        centres,
+        beta1,
+        b2_direct,
+        epochs=epochs,
+        burn_in=50,
+        chains=16,
+        seed=_seed(ctx, 12),
+    )
     x_hat = stationary_root(np.linspace(x_star - 0.5, x_star + 0.1, 61), chains5.mean(axis=1))
-    ds = run(quadratic_finite_sum(centres), adam(0.5, beta1, b2_direct, eps=0.0,
-                                                 bias_correction=False),
-             epochs=4000, schedule="inv_sqrt_epoch", trajectories=32, x0=[x_star],
-             seed=_seed(ctx, 13), record="final", backend="numpy")
+    ds = run(
+        quadratic_finite_sum(centres),
+        adam(0.5, beta1, b2_direct, eps=0.0, bias_correction=False),
+        epochs=4000,
+        schedule="inv_sqrt_epoch",
+        trajectories=32,
+        x0=[x_star],
+        seed=_seed(ctx, 13),
+        record="final",
+        backend="numpy",
+    )
     final = ds.x_final.values[:, 0]
     # where the direct runs end, as a fraction of the way from x* to x_hat (1: at x_hat)
     settled = (float(final.mean()) - x_star) / (x_hat - x_star)
-    text = (f"D0>0: floor (x_hat-x*)² = {', '.join(f'{f:.1e}' for f in floors)} at beta2 = "
-            f"{beta2s.tolist()}; direct runs end at {final.mean():.3f} (x_hat {x_hat:.3f}, "
-            f"x* {x_star})")
-    return ({"x": 1 - beta2s, "y": floors}, {"settle": settled}, text,
-            {"floors": floors.tolist(), "beta2": beta2s.tolist(), "slope": slope,
-             "slope_ci": [lo, hi], "x_hat_beta2_0.5": x_hat,
-             "direct_mean": float(final.mean()), "exponent": FLOOR_EXPONENT})
+    text = (
+        f"D0>0: floor (x_hat-x*)² = {', '.join(f'{f:.1e}' for f in floors)} at beta2 = "
+        f"{beta2s.tolist()}; direct runs end at {final.mean():.3f} (x_hat {x_hat:.3f}, "
+        f"x* {x_star})"
+    )
+    return (
+        {"x": 1 - beta2s, "y": floors},
+        {"settle": settled},
+        text,
+        {
+            "floors": floors.tolist(),
+            "beta2": beta2s.tolist(),
+            "slope": slope,
+            "slope_ci": [lo, hi],
+            "x_hat_beta2_0.5": x_hat,
+            "direct_mean": float(final.mean()),
+            "exponent": FLOOR_EXPONENT,
+        },
+    )
 
 
 def _conv(ctx: Context, beta2: float) -> Evidence:
@@ -565,9 +746,11 @@ def _conv(ctx: Context, beta2: float) -> Evidence:
         {"rate": rate, "floor": floor, "settle": settle["settle"]},
         {"rate": CONV_RATE, "floor": FLOOR_EXPONENT, "settle": 1.0},
         values={"d0_zero": values0, "d0_positive": values1},
-        predicted=("D0 = 0: min_k |grad f| -> 0 at least as fast as log(T)/sqrt(T); D0 > 0: the "
-                   f"floor of |grad f|² shrinks no slower than (1-beta2)^{FLOOR_EXPONENT:g} and "
-                   "direct runs settle at x_hat"),
+        predicted=(
+            "D0 = 0: min_k |grad f| -> 0 at least as fast as log(T)/sqrt(T); D0 > 0: the "
+            f"floor of |grad f|² shrinks no slower than (1-beta2)^{FLOOR_EXPONENT:g} and "
+            "direct runs settle at x_hat"
+        ),
         measured=f"{text0}; {text1}",
     )
 
@@ -584,17 +767,21 @@ def _colour(ctx: Context, first_weight: sp.Rational) -> Evidence:
         enumerated[key] = colour_ball.enumerated_gap(2, k, first_weight=first_weight)
         stated[key] = colour_ball.lemma_a1(k)
     general = colour_ball.closed_form_gap()
-    n_s, k_s = sp.Symbol("n", positive=True, integer=True), sp.Symbol("k", positive=True,
-                                                                      integer=True)
+    n_s, k_s = (
+        sp.Symbol("n", positive=True, integer=True),
+        sp.Symbol("k", positive=True, integer=True),
+    )
     for n, k in ((2, 2), (3, 1), (3, 2), (4, 1), (4, 2)):
         c = colour_ball.labels(n)
         key = f"n={n}, k={k} (closed form)"
         stated[key] = general.subs({n_s: n, k_s: k, sp.Symbol("cbar"): sum(c) / n})
-        enumerated[key] = colour_ball.enumerated_gap(n, k,
-                                                     first_weight=first_weight if n == 2 else None)
+        enumerated[key] = colour_ball.enumerated_gap(
+            n, k, first_weight=first_weight if n == 2 else None
+        )
     mismatches = [key for key in stated if sp.simplify(enumerated[key] - stated[key]) != 0]
     return Evidence(
-        enumerated, stated,
+        enumerated,
+        stated,
         values={"mismatches": mismatches, "cases": len(stated)},
         predicted="E[sum m - sum f] = -beta^(2k-1)(c0+c1)/2 (n = 2); general-n closed form",
         measured=f"exact rational enumeration over all orders, {len(stated)} cases",
@@ -605,87 +792,134 @@ CLAIMS = (
     Claim(
         id="Z-CYC",
         title="Cyclic drift closed form = simulated cyclic drift",
-        statement=("The periodic stationary (m, v) of the cyclic chain gives mu_cyc = "
-                   "sum_j m_j/sqrt(v_j) (derived in SymPy); it equals the drift of the "
-                   "simulated chain."),
-        source="THEORY.md §3.2 (derived from Zhang et al. 2022's counterexample)",
+        statement=(
+            "The periodic stationary (m, v) of the cyclic chain gives mu_cyc = "
+            "sum_j m_j/sqrt(v_j) (derived in SymPy); it equals the drift of the "
+            "simulated chain."
+        ),
+        source="docs/theory §3.2 (derived from Zhang et al. 2022's counterexample)",
         provenance="derived",
-        rule=rules.all_of(symbolic=rules.exact(),
-                          numeric=rules.identity(CYC_TOLERANCE, scale="absolute")),
-        scope=("[symbolic] the SymPy fixed-point residuals of the Adam recursions against 0; "
-               "[numeric] per (n, a), the simulated cyclic drift against mu_cyc on the 8 x 8 "
-               "(beta1, beta2) grid, both divided by max(1, |mu_cyc|)"),
+        rule=rules.all_of(
+            symbolic=rules.exact(), numeric=rules.identity(CYC_TOLERANCE, scale="absolute")
+        ),
+        scope=(
+            "[symbolic] the SymPy fixed-point residuals of the Adam recursions against 0; "
+            "[numeric] per (n, a), the simulated cyclic drift against mu_cyc on the 8 x 8 "
+            "(beta1, beta2) grid, both divided by max(1, |mu_cyc|)"
+        ),
         evaluate=_cyc,
         sensitivity=(
-            rules.Perturbation("the closed form with both 1/(1 - beta^n) normalisers dropped",
-                               "a changed closed form", transform=_cyc_dropped_normalisers,
-                               control=True),
+            rules.Perturbation(
+                "the closed form with both 1/(1 - beta^n) normalisers dropped",
+                "a changed closed form",
+                transform=_cyc_dropped_normalisers,
+                control=True,
+            ),
             rules.relative(1e-8),
-            rules.Perturbation("the closed form off by 1e-8 at one grid point of one case",
-                               "identity: a local 1e-8 error", transform=_cyc_one_point_off),
+            rules.Perturbation(
+                "the closed form off by 1e-8 at one grid point of one case",
+                "identity: a local 1e-8 error",
+                transform=_cyc_one_point_off,
+            ),
         ),
-        figure=z_cyc_figure,
+        figure=lazy_figure("adamtheory.plots.claim_figures", "z_cyc_figure"),
     ),
     Claim(
         id="Z-SIGN",
         title="mu(0,0) = 2 - n: sign-SGD diverges iff n >= 3",
-        statement=("At beta1 = beta2 = 0 Adam is sign descent; the drift is 2 - n for every "
-                   "sampling, so it diverges iff n >= 3."),
-        source="Zhang et al. 2022 (remark on sign-SGD); THEORY.md §3.2",
+        statement=(
+            "At beta1 = beta2 = 0 Adam is sign descent; the drift is 2 - n for every "
+            "sampling, so it diverges iff n >= 3."
+        ),
+        source="Zhang et al. 2022 (remark on sign-SGD); docs/theory §3.2",
         provenance="derived",
-        rule=rules.all_of(limit=rules.exact(), exact=rules.identity(1e-12, scale="absolute"),
-                          iid=rules.covers(), behaviour=_SignAgreement(1.0)),
-        scope=("n in {2, 3, 5, 10}: [limit] SymPy's limit of mu at beta1, beta2 -> 0 against "
-               "2 - n; [exact] simulated shuffle/cyclic drifts against 2 - n; [iid] simulated "
-               "iid drifts, with joint 95% t-intervals (Bonferroni, 1 - 0.05/4 each), against "
-               "2 - n; [behaviour] 4 direct sign-SGD runs per n (400 epochs)"),
+        rule=rules.all_of(
+            limit=rules.exact(),
+            exact=rules.identity(1e-12, scale="absolute"),
+            iid=rules.covers(),
+            behaviour=_SignAgreement(1.0),
+        ),
+        scope=(
+            "n in {2, 3, 5, 10}: [limit] SymPy's limit of mu at beta1, beta2 -> 0 against "
+            "2 - n; [exact] simulated shuffle/cyclic drifts against 2 - n; [iid] simulated "
+            "iid drifts, with joint 95% t-intervals (Bonferroni, 1 - 0.05/4 each), against "
+            "2 - n; [behaviour] 4 direct sign-SGD runs per n (400 epochs)"
+        ),
         evaluate=_sign,
         sensitivity=(
-            rules.shift(1.0, name="prediction 2 - n + 1", target="constant off by 1",
-                        control=True),
+            rules.shift(1.0, name="prediction 2 - n + 1", target="constant off by 1", control=True),
             rules.shift(-1.0, name="prediction 2 - n - 1", target="constant off by 1"),
             rules.relative(1e-8),
-            rules.shift(1e-8, part=("exact", "cyclic, n=10"),
-                        name="one drift off by 1e-8 (cyclic, n = 10)",
-                        target="identity: a local 1e-8 error"),
+            rules.shift(
+                1e-8,
+                part=("exact", "cyclic, n=10"),
+                name="one drift off by 1e-8 (cyclic, n = 10)",
+                target="identity: a local 1e-8 error",
+            ),
         ),
     ),
     Claim(
         id="Z-DRIFT",
         title="The drift's sign predicts divergence on the (beta1, beta2) grid",
-        statement=("For shuffle, iid and cyclic sampling and a = 1 and a = 1/(n-1)², the sign "
-                   "of mu predicts whether full Adam runs from x0 = 5 diverge or converge "
-                   "(beta1 < sqrt(beta2)), and the displacement over the second half follows "
-                   "-mu·sum eta_k."),
-        source="Zhang et al. 2022 Thm 2 region; THEORY.md §3.2",
+        statement=(
+            "For shuffle, iid and cyclic sampling and a = 1 and a = 1/(n-1)², the sign "
+            "of mu predicts whether full Adam runs from x0 = 5 diverge or converge "
+            "(beta1 < sqrt(beta2)), and the displacement over the second half follows "
+            "-mu·sum eta_k."
+        ),
+        source="Zhang et al. 2022 Thm 2 region; docs/theory §3.2",
         provenance="derived",
         rule=rules.all_of(
-            agreement=rules.all_of(cyclic=_SignAgreement(1.0),
-                                   simulated=_SignAgreement(DRIFT_AGREEMENT)),
+            agreement=rules.all_of(
+                cyclic=_SignAgreement(1.0), simulated=_SignAgreement(DRIFT_AGREEMENT)
+            ),
             undecided=rules.every(),
-            displacement=rules.identity(DISPLACEMENT_TOLERANCE)),
-        scope=("per (n, a, sampling), at the points with beta1 < sqrt(beta2) and |mu| > CI "
-               f"half-width + {MARGIN} (decided: the run diverged or converged in K epochs): "
-               "[agreement] behaviour against sign(mu), cyclic: closed-form mu, shuffle/iid: "
-               f"simulated mu; [undecided] at most {UNDECIDED_CAP:.0%} of these points "
-               "undecided; [displacement] the median of displacement / (-mu·sum eta_k) over "
-               "the second half, at diverging linear-region points with |mu| >= max(0.5, 5·CI), "
-               "against 1"),
+            displacement=rules.identity(DISPLACEMENT_TOLERANCE),
+        ),
+        scope=(
+            "per (n, a, sampling), at the points with beta1 < sqrt(beta2) and |mu| > CI "
+            f"half-width + {MARGIN} (decided: the run diverged or converged in K epochs): "
+            "[agreement] behaviour against sign(mu), cyclic: closed-form mu, shuffle/iid: "
+            f"simulated mu; [undecided] at most {UNDECIDED_CAP:.0%} of these points "
+            "undecided; [displacement] the median of displacement / (-mu·sum eta_k) over "
+            "the second half, at diverging linear-region points with |mu| >= max(0.5, 5·CI), "
+            "against 1"
+        ),
         evaluate=_drift,
         sensitivity=(
-            rules.shift(1.0, part="agreement", name="predict with sign(mu + 1)",
-                        target="the drift offset by a constant", control=True),
-            rules.shift(-1.0, part="agreement", name="predict with sign(mu - 1)",
-                        target="the drift offset by a constant"),
-            rules.replace(lambda mu: np.full_like(mu, -1.0), part="agreement",
-                          name="all points predicted divergent",
-                          target="no convergent region"),
-            rules.scale(2.0, part="displacement", name="displacement = -2 mu·sum eta_k",
-                        target="displacement law constant 2x"),
-            rules.scale(0.5, part="displacement", name="displacement = -mu·sum eta_k / 2",
-                        target="displacement law constant 1/2"),
+            rules.shift(
+                1.0,
+                part="agreement",
+                name="predict with sign(mu + 1)",
+                target="the drift offset by a constant",
+                control=True,
+            ),
+            rules.shift(
+                -1.0,
+                part="agreement",
+                name="predict with sign(mu - 1)",
+                target="the drift offset by a constant",
+            ),
+            rules.replace(
+                lambda mu: np.full_like(mu, -1.0),
+                part="agreement",
+                name="all points predicted divergent",
+                target="no convergent region",
+            ),
+            rules.scale(
+                2.0,
+                part="displacement",
+                name="displacement = -2 mu·sum eta_k",
+                target="displacement law constant 2x",
+            ),
+            rules.scale(
+                0.5,
+                part="displacement",
+                name="displacement = -mu·sum eta_k / 2",
+                target="displacement law constant 1/2",
+            ),
         ),
-        figure=z_drift_figure,
+        figure=lazy_figure("adamtheory.plots.claim_figures", "z_drift_figure"),
     ),
     Claim(
         id="Z-ALLDIV",
@@ -694,100 +928,149 @@ CLAIMS = (
         source="Zhang et al. 2022, divergence theorem statement",
         provenance="primary",
         rule=rules.every(),
-        scope=("every grid point with beta1 < sqrt(beta2) whose drift CI lies below -0.5 (runs "
-               "from x0 = -12.618): |x+2|, |grad f| and f increase strictly over the last 3/4 "
-               "of the run and x ends below x0 outside the sqrt(k) ball"),
+        scope=(
+            "every grid point with beta1 < sqrt(beta2) whose drift CI lies below -0.5 (runs "
+            "from x0 = -12.618): |x+2|, |grad f| and f increase strictly over the last 3/4 "
+            "of the run and x ends below x0 outside the sqrt(k) ball"
+        ),
         evaluate=lambda ctx: _alldiv(ctx, True),
         sensitivity=(
-            rules.assumption("points whose drift CI lies above +0.2 (outside the region)",
-                             lambda ctx: _alldiv(ctx, False),
-                             target="the condition mu < 0 dropped", control=True),
-            rules.replace(lambda _p: _diverges_up, name="x -> +inf instead of -inf",
-                          target="direction of divergence flipped"),
-            rules.replace(lambda _p: _stays_bounded, name="iterates stay in the sqrt(k) ball",
-                          target="no divergence"),
+            rules.assumption(
+                "points whose drift CI lies above +0.2 (outside the region)",
+                lambda ctx: _alldiv(ctx, False),
+                target="the condition mu < 0 dropped",
+                control=True,
+            ),
+            rules.replace(
+                lambda _p: _diverges_up,
+                name="x -> +inf instead of -inf",
+                target="direction of divergence flipped",
+            ),
+            rules.replace(
+                lambda _p: _stays_bounded,
+                name="iterates stay in the sqrt(k) ball",
+                target="no divergence",
+            ),
         ),
     ),
     Claim(
         id="Z-GROW",
         title="The divergence region grows with n; its edge vs the sufficient thresholds",
-        statement=("The measured region's area increases over n in {10, 20, 50, 100}; the "
-                   "fitted scaling of 1 - beta2*(beta1 = 0) is compared with the sufficient "
-                   "convergence thresholds 1 - O(n^-3.5) (2022) and 1 - O(n^-5) (2026)."),
+        statement=(
+            "The measured region's area increases over n in {10, 20, 50, 100}; the "
+            "fitted scaling of 1 - beta2*(beta1 = 0) is compared with the sufficient "
+            "convergence thresholds 1 - O(n^-3.5) (2022) and 1 - O(n^-5) (2026)."
+        ),
         source="Zhang et al. 2022 Thms 1-2 (regions drawn for n = 10, 50, 100), 2026 rewrite",
         provenance="secondary",
         rule=rules.all_of(areas=rules.monotone(), edge=rules.slope("lower")),
-        scope=("[areas] the measured region areas (log-spaced beta2 grid, x0 = 5) over n, "
-               "predicted increasing; [edge] log(1 - beta2*) at beta1 = 0 (zero crossing of the "
-               "simulated shuffle drift) vs log n, p = -3.5"),
+        scope=(
+            "[areas] the measured region areas (log-spaced beta2 grid, x0 = 5) over n, "
+            "predicted increasing; [edge] log(1 - beta2*) at beta1 = 0 (zero crossing of the "
+            "simulated shuffle drift) vs log n, p = -3.5"
+        ),
         evaluate=_grow,
         sensitivity=(
-            rules.replace(-1.0, part="edge", name="the same test against the exponent 1",
-                          target="too strong a threshold", control=True),
+            rules.replace(
+                -1.0,
+                part="edge",
+                name="the same test against the exponent 1",
+                target="too strong a threshold",
+                control=True,
+            ),
             rules.shift(0.5, part="edge", target="exponent off by 1/2"),
             rules.shift(1.0, part="edge", target="exponent off by 1"),
             rules.shift(0.25, part="edge", target="exponent off by 1/4", required=False),
-            rules.replace(-1.0, part="areas", name="region shrinks with n",
-                          target="direction of the area trend flipped"),
+            rules.replace(
+                -1.0,
+                part="areas",
+                name="region shrinks with n",
+                target="direction of the area trend flipped",
+            ),
         ),
-        figure=z_grow_figure,
+        figure=lazy_figure("adamtheory.plots.claim_figures", "z_grow_figure"),
     ),
     Claim(
         id="Z-CONV",
         title="Convergence side: D0 = 0 converges; D0 > 0 floor shrinks as beta2 -> 1",
-        statement=("For beta1 < sqrt(beta2) with beta2 large (mu > 0), eta_k = eta/sqrt(k): "
-                   "with D0 = 0, min_k |grad f(x_k)| -> 0 at least as fast as the theorem's "
-                   "O(log T/sqrt(T)); with D0 > 0 (quadratic finite sum) Adam settles at the point "
-                   "x_hat where its stationary mean direction vanishes, and |grad f(x_hat)|² "
-                   "shrinks no slower than (1-beta2)^1."),
+        statement=(
+            "For beta1 < sqrt(beta2) with beta2 large (mu > 0), eta_k = eta/sqrt(k): "
+            "with D0 = 0, min_k |grad f(x_k)| -> 0 at least as fast as the theorem's "
+            "O(log T/sqrt(T)); with D0 > 0 (quadratic finite sum) Adam settles at the point "
+            "x_hat where its stationary mean direction vanishes, and |grad f(x_hat)|² "
+            "shrinks no slower than (1-beta2)^1."
+        ),
         source="Zhang et al. 2022 Thm 1 / thesis Thm 2.2",
         provenance="secondary",
         rule=rules.all_of(
             rate=_RateOrResolution(rules.slope("upper", tolerance=CONV_LOG_ALLOWANCE)),
             floor=rules.slope("lower"),
-            settle=rules.close_to(0.10)),
-        scope=("[rate] D0 = 0 (beta1 = 0.9, beta2 = 0.999): the mean over 16 runs of the "
-               "running minimum of |grad f| vs the epoch, p = -1/2 (+0.1 for the log factor); "
-               "[floor] D0 > 0: log (x_hat - x*)² vs log(1 - beta2), p = 1; [settle] where direct "
-               "runs (beta2 = 0.5) end, as a fraction of the way from x* to x_hat, against 1"),
+            settle=rules.close_to(0.10),
+        ),
+        scope=(
+            "[rate] D0 = 0 (beta1 = 0.9, beta2 = 0.999): the mean over 16 runs of the "
+            "running minimum of |grad f| vs the epoch, p = -1/2 (+0.1 for the log factor); "
+            "[floor] D0 > 0: log (x_hat - x*)² vs log(1 - beta2), p = 1; [settle] where direct "
+            "runs (beta2 = 0.5) end, as a fraction of the way from x* to x_hat, against 1"
+        ),
         evaluate=lambda ctx: _conv(ctx, 0.999),
         sensitivity=(
-            rules.assumption("beta2 = 0.5 for D0 = 0 (inside the divergence region)",
-                             lambda ctx: _conv(ctx, 0.5),
-                             target="the convergence condition violated", control=True),
-            rules.shift(2.0, part="floor", name="floor exponent 3",
-                        target="exponent off by 2 (the old control's exponent 3)"),
+            rules.assumption(
+                "beta2 = 0.5 for D0 = 0 (inside the divergence region)",
+                lambda ctx: _conv(ctx, 0.5),
+                target="the convergence condition violated",
+                control=True,
+            ),
+            rules.shift(
+                2.0,
+                part="floor",
+                name="floor exponent 3",
+                target="exponent off by 2 (the old control's exponent 3)",
+            ),
             rules.shift(-0.5, part="rate", target="exponent off by 1/2"),
             rules.shift(0.5, part="floor", target="exponent off by 1/2"),
             rules.shift(0.25, part="floor", target="exponent off by 1/4", required=False),
-            rules.replace(0.0, part="settle", name="direct runs settle at x*",
-                          target="no D0 > 0 offset (x_hat = x*)"),
+            rules.replace(
+                0.0,
+                part="settle",
+                name="direct runs settle at x*",
+                target="no D0 > 0 offset (x_hat = x*)",
+            ),
         ),
-        figure=z_conv_figure,
+        figure=lazy_figure("adamtheory.plots.claim_figures", "z_conv_figure"),
     ),
     Claim(
         id="CB-A1",
         title="Colour-ball lemma by exact enumeration (and its n-ball generalisation)",
-        statement=("With two balls drawn without replacement each epoch in uniformly random "
-                   "order, E[m0 + m1 - f0 - f1] = -beta^(2k-1)(c0+c1)/2; for n balls the gap "
-                   "follows from linearity (each draw's marginal is uniform: the identity holds "
-                   "for any law whose every draw is uniform on the labels, with or without "
-                   "replacement, and fails otherwise)."),
+        statement=(
+            "With two balls drawn without replacement each epoch in uniformly random "
+            "order, E[m0 + m1 - f0 - f1] = -beta^(2k-1)(c0+c1)/2; for n balls the gap "
+            "follows from linearity (each draw's marginal is uniform: the identity holds "
+            "for any law whose every draw is uniform on the labels, with or without "
+            "replacement, and fails otherwise)."
+        ),
         source="Zhang, talk 'Converge or diverge? A story of Adam', Lemma A.1",
         provenance="derived",
         rule=rules.exact(),
-        scope=("per case, the gap by exact rational enumeration over all orders against the "
-               "stated form (Lemma A.1 for n = 2, the general-n closed form)"),
+        scope=(
+            "per case, the gap by exact rational enumeration over all orders against the "
+            "stated form (Lemma A.1 for n = 2, the general-n closed form)"
+        ),
         evaluate=lambda ctx: _colour(ctx, sp.Rational(1, 2)),
         sensitivity=(
-            rules.assumption("epochs drawn in a non-uniform order (c0 first with probability "
-                             "7/10)", lambda ctx: _colour(ctx, sp.Rational(7, 10)),
-                             target="the lemma's uniformly random permutations violated",
-                             control=True),
+            rules.assumption(
+                "epochs drawn in a non-uniform order (c0 first with probability 7/10)",
+                lambda ctx: _colour(ctx, sp.Rational(7, 10)),
+                target="the lemma's uniformly random permutations violated",
+                control=True,
+            ),
             rules.relative(1e-8),
-            rules.relative(1e-8, part="n=4, k=2 (closed form)",
-                           name="one stated form off by 1e-8 (n = 4, k = 2)",
-                           target="identity: a local 1e-8 error"),
+            rules.relative(
+                1e-8,
+                part="n=4, k=2 (closed form)",
+                name="one stated form off by 1e-8 (n = 4, k = 2)",
+                target="identity: a local 1e-8 error",
+            ),
         ),
     ),
 )

@@ -1,15 +1,53 @@
 """Array code: batched optimizer steps, samplers, schedules, EMA, the runner, backends.
 
-Public API (relied on by the other layers and by external checks)::
+Public API (``__all__``; relied on by the other layers and by external checks)::
 
     opt = adamtheory.kernels.adam(lr, beta1=0.9, beta2=0.999, eps=1e-8,
                                   bias_correction=True, amsgrad=None)
     state = opt.init(x0)                 # x0: (B, d) or (d,)
     x1, state = opt.step(x0, g, state)   # state carries t, m, v (and v_max)
 
+* optimizers: :func:`~adamtheory.kernels.optimizers.adam`,
+  :func:`~adamtheory.kernels.optimizers.amsgrad`, :func:`~adamtheory.kernels.optimizers.rmsprop`,
+  :func:`~adamtheory.kernels.optimizers.sgd`, :func:`~adamtheory.kernels.optimizers.sgdm`,
+  :func:`~adamtheory.kernels.optimizers.clipped_adam` and their classes
+  :class:`~adamtheory.kernels.optimizers.Adam`, :class:`~adamtheory.kernels.optimizers.SGD`,
+  :class:`~adamtheory.kernels.optimizers.SGDMomentum`,
+  :class:`~adamtheory.kernels.optimizers.ClippedAdam`;
+* running: :func:`~adamtheory.kernels.runner.run` (batched trajectories on a problem),
+  :func:`~adamtheory.kernels.runner.environment` (versions recorded with a result),
+  :func:`~adamtheory.kernels.backend.resolve_backend`;
+* sweeps and their configurations: :func:`~adamtheory.kernels.sweeps.divergence_sweep` and
+  :func:`~adamtheory.kernels.sweeps.drift_estimate`
+  (:class:`~adamtheory.kernels.counterexample.SweepConfig`,
+  :class:`~adamtheory.kernels.counterexample.ChainConfig`) on the one-big-gradient
+  counterexample, :func:`~adamtheory.kernels.finite_sum.finite_sum_sweep`
+  (:class:`~adamtheory.kernels.finite_sum.FiniteSumSweepConfig`) on any finite sum;
+* online-to-nonconvex conversion: :func:`~adamtheory.kernels.conversion.o2nc_run` with the
+  learners :class:`~adamtheory.kernels.conversion.BetaOMD`,
+  :class:`~adamtheory.kernels.conversion.ClippedAdamLearner`,
+  :class:`~adamtheory.kernels.conversion.OptimizerLearner`, and
+  :func:`~adamtheory.kernels.conversion.schedule_free_sgd`;
+* averaging and schedules: :func:`~adamtheory.kernels.ema.model_ema`,
+  :func:`~adamtheory.kernels.ema.tau_probabilities`,
+  :func:`~adamtheory.kernels.schedules.make_schedule`;
+* no silent failure: :class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning` (a
+  gradient oracle returned NaN/inf: those trajectories are frozen and recorded in
+  ``nonfinite_at``, status ``NONFINITE_GRADIENT`` = 2) and
+  :class:`~adamtheory.kernels.nonfinite.StatedConstantWarning` (a run met a gradient larger
+  than a stated G); :mod:`~adamtheory.kernels.nonfinite`.
+
+Everything else (status codes ``CONVERGED``/``DIVERGED``/``UNDECIDED``/``NONFINITE_GRADIENT``,
+the classification helpers of :mod:`~adamtheory.kernels.counterexample`, optimizer and EMA
+state classes, the schedule classes, ``trajectory_keys``, ``region_area``, the
+``*_CHOICES``/``*_BACKENDS`` tuples, ...) is an implementation detail: still importable from
+here and from its submodule, where it is documented, but not part of the stable API.
+
 This package never imports SymPy.
 """
 
+# The names not in __all__ below are implementation details, kept importable from here.
+# ruff: noqa: F401
 from .backend import BACKEND_CHOICES, Backend, resolve_backend
 from .conversion import (
     CONVERSIONS,
@@ -32,6 +70,7 @@ from .counterexample import (
 )
 from .ema import EMAState, ModelEMA, ema_weights, model_ema, tau_probabilities
 from .finite_sum import FiniteSumSweepConfig, finite_sum_sweep
+from .nonfinite import NONFINITE_GRADIENT, NonFiniteGradientWarning, StatedConstantWarning
 from .optimizers import (
     SGD,
     Adam,
@@ -51,52 +90,33 @@ from .schedules import Constant, InverseSqrtEpoch, InverseSqrtStep, make_schedul
 from .sweeps import SWEEP_BACKENDS, divergence_sweep, drift_estimate, region_area
 
 __all__ = [
-    "BACKEND_CHOICES",
-    "CONVERGED",
-    "CONVERSIONS",
-    "DIVERGED",
-    "SAMPLING_CHOICES",
-    "SWEEP_BACKENDS",
-    "TAU_LAWS",
-    "UNDECIDED",
     "Adam",
-    "Backend",
     "BetaOMD",
     "ChainConfig",
     "ClippedAdam",
     "ClippedAdamLearner",
-    "Constant",
     "FiniteSumSweepConfig",
+    "NonFiniteGradientWarning",
     "OptimizerLearner",
-    "SweepConfig",
-    "adam_direction",
-    "classify_end",
-    "divergence_sweep",
-    "drift_estimate",
-    "finite_sum_sweep",
-    "inside_ball",
-    "o2nc_run",
-    "region_area",
-    "schedule_free_sgd",
-    "EMAState",
-    "InverseSqrtEpoch",
-    "InverseSqrtStep",
-    "ModelEMA",
-    "OptimizerState",
     "SGD",
     "SGDMomentum",
+    "StatedConstantWarning",
+    "SweepConfig",
     "adam",
     "amsgrad",
     "clipped_adam",
-    "ema_weights",
+    "divergence_sweep",
+    "drift_estimate",
     "environment",
+    "finite_sum_sweep",
     "make_schedule",
     "model_ema",
+    "o2nc_run",
     "resolve_backend",
     "rmsprop",
     "run",
+    "schedule_free_sgd",
     "sgd",
     "sgdm",
     "tau_probabilities",
-    "trajectory_keys",
 ]

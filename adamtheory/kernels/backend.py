@@ -71,8 +71,9 @@ def resolve_backend(backend: str = "auto") -> Backend:
 
     Parameters
     ----------
-    backend : {"auto", "numpy", "cupy"}
-        ``"numpy"`` always works. ``"cupy"`` uses the GPU and falls back to NumPy with one
+    backend : {"auto", "numpy", "numba", "cupy"}
+        ``"numpy"`` always works; ``"numba"`` (a CPU kernel of the sweeps only) means NumPy
+        here. ``"cupy"`` uses the GPU and falls back to NumPy with one
         ``RuntimeWarning`` when CuPy or a GPU is missing. ``"auto"`` uses CuPy when it is
         installed and a GPU works, NumPy otherwise (warning only if CuPy is installed but
         unusable, which is a broken set-up worth knowing about).
@@ -84,8 +85,8 @@ def resolve_backend(backend: str = "auto") -> Backend:
     """
     if not isinstance(backend, str):
         raise TypeError(f"backend must be one of {BACKEND_CHOICES}; got {backend!r}")
-    check_choice("backend", backend, BACKEND_CHOICES)
-    if backend == "numpy":
+    check_choice("backend", backend, BACKEND_CHOICES + ("numba",))
+    if backend in ("numpy", "numba"):
         return Backend("numpy", backend, np, "cpu")
     if backend == "auto" and importlib.util.find_spec("cupy") is None:
         return Backend("numpy", backend, np, "cpu")

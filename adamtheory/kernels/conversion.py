@@ -1,7 +1,7 @@
-r"""Online-to-nonconvex conversions (THEORY.md §1.5) driven by online learners, with the model-EMA
-output and the online stationarity estimates of THEORY.md §2.
+r"""Online-to-nonconvex conversions (docs/theory §1.5) driven by online learners, with the model-EMA
+output and the online stationarity estimates of docs/theory §2.
 
-Four conversions, named as in THEORY.md (an online learner proposes increments
+Four conversions, named as in docs/theory (an online learner proposes increments
 :math:`\Delta_t`; the conversion decides where gradients are queried):
 
 * ``uniform`` (CMO23; AMC25 Option I): :math:`x_t = x_{t-1} + \Delta_t`,
@@ -46,6 +46,7 @@ import numpy as np
 import xarray as xr
 
 from .._validate import check_choice, check_int, check_interval, check_positive
+from .nonfinite import nonfinite_rows, warn_nonfinite, warn_stated_G
 from .o2nc import lower_estimate_offset
 from .runner import environment
 
@@ -63,9 +64,16 @@ CONVERSIONS = ("uniform", "exponential", "anchored", "schedule-free")
 TAU_LAWS = ("uniform", "amc25")
 
 
-def _column(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-            positive: bool = False, allow_zero: bool = False,
-            low_closed: bool = False) -> float | np.ndarray:
+def _column(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    positive: bool = False,
+    allow_zero: bool = False,
+    low_closed: bool = False,
+) -> float | np.ndarray:
     """A scalar, or a per-trajectory (B,) array reshaped to (B, 1) (a (B, 1) column is kept)."""
     if isinstance(value, (bool, np.bool_, str, bytes)):
         raise TypeError(f"{name} must be a real number or a (B,) array; got {value!r}")
@@ -124,7 +132,7 @@ class BetaOMD:
 
 @dataclass(frozen=True)
 class ClippedAdamLearner:
-    r"""Clipped Adam as an online learner (clipped β-FTRL; THEORY.md §1.3, 2602.08372 Thm. 5):
+    r"""Clipped Adam as an online learner (clipped β-FTRL; docs/theory §1.3, 2602.08372 Thm. 5):
 
     .. math::
 
@@ -133,7 +141,7 @@ class ClippedAdamLearner:
         \Delta_{t+1} = -\operatorname{clip}_D\!\Big(\frac{\gamma\, m_t}{\nu + \sqrt{v_t}}\Big),
 
     coordinate-wise (box :math:`[-D,D]^d`, :math:`v` per coordinate) or global (ball
-    :math:`\|\Delta\|\le D`, :math:`v_t` the EMA of :math:`\|g_t\|^2`). Defaults give THEORY's
+    :math:`\|\Delta\|\le D`, :math:`v_t` the EMA of :math:`\|g_t\|^2`). Defaults give the spec's
     clipped β-FTRL: :math:`\beta_2 = \beta_1^2`, :math:`\nu = 0`,
     :math:`\gamma = D\sqrt{(1+\beta_1)/(1-\beta_1)}` (claim FTRL-EQ). With ``beta2``, ``gamma``
     and ``nu`` given it is 2602.08372 Theorem 5's update (there :math:`\gamma(1-\beta_1)
@@ -150,13 +158,18 @@ class ClippedAdamLearner:
     def __post_init__(self) -> None:
         object.__setattr__(self, "D", _column("D", self.D, positive=True))
         # beta1 = 0 (no momentum) and beta2 = 0 (sign-like step) are legitimate Adam settings
-        object.__setattr__(self, "beta1", _column("beta1", self.beta1, low=0.0, high=1.0,
-                                                  low_closed=True))
+        object.__setattr__(
+            self, "beta1", _column("beta1", self.beta1, low=0.0, high=1.0, low_closed=True)
+        )
         beta2 = self.beta1 * self.beta1 if self.beta2 is None else self.beta2
-        object.__setattr__(self, "beta2", _column("beta2", beta2, low=0.0, high=1.0,
-                                                  low_closed=True))
-        gamma = (self.D * np.sqrt((1.0 + self.beta1) / (1.0 - self.beta1))
-                 if self.gamma is None else self.gamma)
+        object.__setattr__(
+            self, "beta2", _column("beta2", beta2, low=0.0, high=1.0, low_closed=True)
+        )
+        gamma = (
+            self.D * np.sqrt((1.0 + self.beta1) / (1.0 - self.beta1))
+            if self.gamma is None
+            else self.gamma
+        )
         object.__setattr__(self, "gamma", _column("gamma", gamma, positive=True))
         object.__setattr__(self, "nu", _column("nu", self.nu, positive=True, allow_zero=True))
         if not isinstance(self.coordinatewise, bool):
@@ -185,9 +198,15 @@ class ClippedAdamLearner:
         return {"m": m, "v": v, "delta": delta}
 
     def params(self) -> dict[str, Any]:
-        return {"learner": "clipped_adam", "D": self.D, "beta1": self.beta1,
-                "beta2": self.beta2, "gamma": self.gamma, "nu": self.nu,
-                "coordinatewise": self.coordinatewise}
+        return {
+            "learner": "clipped_adam",
+            "D": self.D,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "gamma": self.gamma,
+            "nu": self.nu,
+            "coordinatewise": self.coordinatewise,
+        }
 
 
 @dataclass(frozen=True)
@@ -220,18 +239,23 @@ class OptimizerLearner:
     beta: Any = None
 
     def __post_init__(self) -> None:
-        if not (callable(getattr(self.optimizer, "init", None))
-                and callable(getattr(self.optimizer, "step", None))):
-            raise TypeError("optimizer must have init(x0) and step(x, g, state) (an optimizer of "
-                            f"adamtheory.kernels); got {type(self.optimizer).__name__}")
+        if not (
+            callable(getattr(self.optimizer, "init", None))
+            and callable(getattr(self.optimizer, "step", None))
+        ):
+            raise TypeError(
+                "optimizer must have init(x0) and step(x, g, state) (an optimizer of "
+                f"adamtheory.kernels); got {type(self.optimizer).__name__}"
+            )
         beta = self.beta
         if beta is None:
             beta = getattr(self.optimizer, "beta1", getattr(self.optimizer, "beta", None))
         if beta is None:
-            raise ValueError(f"beta is required: {type(self.optimizer).__name__} has no beta1 or "
-                             "beta to take the EMA discount from")
-        object.__setattr__(self, "beta", _column("beta", beta, low=0.0, high=1.0,
-                                                 low_closed=True))
+            raise ValueError(
+                f"beta is required: {type(self.optimizer).__name__} has no beta1 or "
+                "beta to take the EMA discount from"
+            )
+        object.__setattr__(self, "beta", _column("beta", beta, low=0.0, high=1.0, low_closed=True))
 
     def init(self, shape: tuple[int, int]) -> dict[str, Any]:
         zero = np.zeros(shape)
@@ -247,21 +271,26 @@ class OptimizerLearner:
     def params(self) -> dict[str, Any]:
         inner = self.optimizer.params() if callable(getattr(self.optimizer, "params", None)) else {}
         name = getattr(self.optimizer, "name", None) or type(self.optimizer).__name__
-        return {"learner": f"optimizer:{name}", "beta": self.beta,
-                **{f"optimizer_{k}": v for k, v in inner.items()}}
+        return {
+            "learner": f"optimizer:{name}",
+            "beta": self.beta,
+            **{f"optimizer_{k}": v for k, v in inner.items()},
+        }
 
 
 def _lower_offset(problem: Any, lam: float) -> float | None:
-    """THEORY §2's lower-estimate offset from the problem's global constants, if it has any."""
+    """docs/theory §2's lower-estimate offset from the problem's global constants, if it has any."""
     try:
         constants = problem.o2nc_constants
     except (AttributeError, ValueError):  # none, or a user function that states none
         return None
-    if (getattr(constants, "region_radius", None) is not None
-            and not getattr(constants, "curvature_global", False)):
+    if getattr(constants, "region_radius", None) is not None and not getattr(
+        constants, "curvature_global", False
+    ):
         return None  # constants that hold on a box only do not bound E_p over all w
-    return lower_estimate_offset(lam, L=getattr(constants, "L", None),
-                                 H=getattr(constants, "H", None))
+    return lower_estimate_offset(
+        lam, L=getattr(constants, "L", None), H=getattr(constants, "H", None)
+    )
 
 
 def _tau_weight(law: str, beta: Any, t: int, T: int) -> Any:
@@ -272,6 +301,10 @@ def _tau_weight(law: str, beta: Any, t: int, T: int) -> Any:
     if t < T:
         return (1.0 - bt) / T
     return (1.0 - bt) / ((1.0 - beta) * T)
+
+
+def _nan_to_inf(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), np.inf, values)
 
 
 def _log_steps(total: int, count: int) -> np.ndarray:
@@ -309,8 +342,23 @@ def o2nc_run(
     noise_draws: Any = None,
     record_path: bool = False,
     stop_below: float | None = None,
+    G: float | None = None,
 ) -> xr.Dataset:
     r"""Run an O2NC conversion with an online learner; measure the EMA output's stationarity.
+
+    Non-finite gradients and divergence never yield a NaN silently. Such a trajectory is
+    frozen at its last finite step: from the step recorded in ``nonfinite_at``/``diverged_at``
+    on, nothing of it enters the accumulations (its learner gets zero gradients and its
+    queries are held at its last good point, so the others' numbers, and all random draws, are
+    unchanged). Its ``U_tau``, ``gradnorm_tau``, ``lower_tau`` and ``spread_tau`` are the
+    τ-averages over the steps before that one (τ conditioned on them; ``U_tau = inf``,
+    ``lower_tau = 0`` when no step was finite), its ``U_running`` holds the running mean
+    over its finite steps, its ``U_trace``/``gradnorm_trace`` entries after it are NaN (not
+    recorded), and ``ybar_final`` is its last finite output (x0 if none); ``valid`` is False
+    and the call emits one :class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning`
+    for the run (how many trajectories, first step). Exclude them with ``ds.where(ds.valid)``
+    or ``ds.U_tau[ds.valid]``. ``gradnorm_final`` is ``inf`` where the gradient at
+    ``ybar_final`` is not finite.
 
     Parameters
     ----------
@@ -319,7 +367,7 @@ def o2nc_run(
     learner : BetaOMD, ClippedAdamLearner or OptimizerLearner
         The online learner (parameters may be (B,) arrays: one configuration per trajectory).
     conversion : {"uniform", "exponential", "anchored", "schedule-free"}
-        See the module docstring (THEORY.md §1.5).
+        See the module docstring (docs/theory §1.5).
     T : int
         Steps (per epoch for ``"anchored"``).
     batch : int
@@ -330,7 +378,7 @@ def o2nc_run(
         ``None`` (exact gradients) or an object with ``sample(rng, shape)`` and ``sigma``
         (E‖ξ‖² = σ²): ``g_t = ∇F(y_t) + ξ_t``.
     lam : float
-        λ of the upper estimate :math:`U_t` (THEORY.md §2), ``lam >= 0``.
+        λ of the upper estimate :math:`U_t` (docs/theory §2), ``lam >= 0``.
     ema_beta : float or (B,) array, optional
         EMA discount of the output, in [0, 1); defaults to the learner's β (β1): the O2NC theory
         ties them. 0 outputs the last query point (:math:`\bar y_t = y_t`, which is the last
@@ -345,7 +393,7 @@ def o2nc_run(
         Also compute :math:`\|\nabla F(\bar y_t)\|` at every step and, when the problem states
         global constants (``o2nc_constants`` with L, or H and λ ≥ H/2), the lower estimate
         :math:`\max(0, \|\nabla F(\bar y_t)\| - c) \le \|\nabla F(\bar y_t)\|_{[\lambda]}`
-        of THEORY.md §2 (:func:`~adamtheory.kernels.o2nc.lower_estimate_offset`)
+        of docs/theory §2 (:func:`~adamtheory.kernels.o2nc.lower_estimate_offset`)
         (one more gradient per step).
     checkpoints : sequence of int, optional
         Steps at which the running uniform-τ mean :math:`\frac1k\sum_{t\le k}U_t` is recorded
@@ -359,6 +407,13 @@ def o2nc_run(
         Stop at the first checkpoint where every trajectory's running mean of :math:`U_t` is
         ≤ this value (for hitting times; the τ-averages then cover the steps run, and later
         checkpoints are NaN). Not with ``"anchored"``.
+    G : float, optional
+        A stated bound on :math:`\|\nabla F\|` to check against the query-point gradients;
+        default the problem's ``stated_G`` (the G given to
+        :func:`~adamtheory.problems.user.user_function`), if any. When ``max_query_grad``
+        exceeds it the call emits one
+        :class:`~adamtheory.kernels.nonfinite.StatedConstantWarning` and sets the attr
+        ``G_exceeded`` to 1.
 
     Returns
     -------
@@ -370,15 +425,28 @@ def o2nc_run(
         ``spread_tau``; ``U_running`` (checkpoint, traj); ``U_trace``/``gradnorm_trace``
         (step, traj); ``ybar_final``, ``f_ybar_final`` (NaN for a problem whose ``has_value``
         is False), ``gradnorm_final``; ``max_query_grad`` (sup of ‖∇F(y_t)‖ seen: check it
-        against the assumed G); ``diverged_at`` (0 = never);
-        attrs with parameters, seed and versions.
+        against the assumed G); ``diverged_at`` (0 = never: else the first step whose query
+        point is not finite, or whose query gradient has finite entries but an overflowing
+        norm); ``nonfinite_at`` (0 = never: else the first step at which the oracle returned
+        NaN/inf at a finite query point :math:`y_t`, or with ``lower`` at the output
+        :math:`\bar y_t`); ``valid`` (neither happened); attrs with parameters, seed,
+        versions, ``nonfinite_trajectories``, ``G_stated`` and ``G_exceeded``.
+
+    Warns
+    -----
+    NonFiniteGradientWarning
+        Once per call, when the oracle returned NaN/inf for any trajectory.
+    StatedConstantWarning
+        Once per call, when a query-point gradient exceeded the stated G.
     """
     check_choice("conversion", conversion, CONVERSIONS)
     check_choice("tau_law", tau_law, TAU_LAWS)
     if not isinstance(learner, (BetaOMD, ClippedAdamLearner, OptimizerLearner)):
-        raise TypeError(f"learner must be a BetaOMD, ClippedAdamLearner or OptimizerLearner "
-                        f"(wrap a kernels optimizer in OptimizerLearner); got "
-                        f"{type(learner).__name__}")
+        raise TypeError(
+            f"learner must be a BetaOMD, ClippedAdamLearner or OptimizerLearner "
+            f"(wrap a kernels optimizer in OptimizerLearner); got "
+            f"{type(learner).__name__}"
+        )
     T = check_int("T", T, minimum=1)
     B = check_int("batch", batch, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
@@ -388,10 +456,19 @@ def o2nc_run(
         raise ValueError("stop_below is not available with conversion='anchored'")
     check_positive("lam", lam, allow_zero=True)
     check_int("seed", seed, minimum=0)
+    G_stated = getattr(problem, "stated_G", None) if G is None else G
+    if G_stated is not None:
+        check_positive("G", G_stated, allow_zero=True)
+        G_stated = float(G_stated)
     d = int(problem.dim)
     beta_learner = learner.beta1 if isinstance(learner, ClippedAdamLearner) else learner.beta
-    beta_out = _column("ema_beta", beta_learner if ema_beta is None else ema_beta,
-                       low=0.0, high=1.0, low_closed=True)
+    beta_out = _column(
+        "ema_beta",
+        beta_learner if ema_beta is None else ema_beta,
+        low=0.0,
+        high=1.0,
+        low_closed=True,
+    )
     zeta = learner.momentum if isinstance(learner, BetaOMD) else beta_learner
     total = epochs * T
     s_draws = _check_draws("s_draws", s_draws, (total, B))
@@ -420,7 +497,17 @@ def o2nc_run(
     gn_trace = np.full((len(trace), B), np.nan)
     max_query_grad = np.zeros(B)
     diverged_at = np.zeros(B, dtype=np.int64)
+    nonfinite_at = np.zeros(B, dtype=np.int64)
+    live = np.ones(B, dtype=bool)  # no non-finite gradient nor iterate so far
+    weight = np.zeros(B)  # Pr(tau among the steps that entered the accumulations)
+    y_safe = start.copy()  # each trajectory's last query point with a finite gradient
     path = np.empty((total, B, d)) if record_path else None
+
+    def stop(rows: np.ndarray, points: np.ndarray, grads: np.ndarray) -> None:
+        """Freeze ``rows`` at this step: non-finite gradient at a finite point, else diverged."""
+        oracle = rows & nonfinite_rows(grads) & ~nonfinite_rows(points)
+        nonfinite_at[oracle] = step + 1
+        diverged_at[rows & ~oracle] = step + 1
 
     anchor = start.copy()
     x = start.copy()
@@ -435,6 +522,7 @@ def o2nc_run(
         spread = np.zeros(B)
         beta_pow = np.ones((B, 1))
         U_cum = np.zeros(B)
+        n_cum = np.zeros(B, dtype=np.int64)
         for t in range(1, T + 1):
             delta = learner.played(state)
             if conversion == "schedule-free" and isinstance(learner, BetaOMD):
@@ -459,51 +547,93 @@ def o2nc_run(
             else:  # schedule-free
                 x = x + delta
                 y = x + zeta * s * delta
+            frozen = not live.all()
+            if frozen:  # hold the frozen trajectories' queries at a point known to be good
+                y = np.where(live[:, None], y, y_safe)
             if record_path:
                 path[step] = y
             grad_y = problem.grad(y)
+            qnorm = np.sqrt(np.sum(grad_y * grad_y, axis=1))
+            bad = live & ~(np.isfinite(qnorm) & np.isfinite(y).all(axis=1))
+            if bad.any():
+                stop(bad, y, grad_y)
+                live = live & ~bad
+                frozen = True
+            if frozen:  # frozen rows compute with finite stand-ins; nothing of them is kept
+                y = np.where(live[:, None], y, y_safe)
+                grad_y = np.where(live[:, None], grad_y, 0.0)
             if noise_draws is not None:
                 g = grad_y + noise_draws[step]
             elif noise is not None:
                 g = grad_y + noise.sample(rng, (B, d))
             else:
                 g = grad_y
+            if frozen:
+                g = np.where(live[:, None], g, 0.0)
             state = learner.update(state, g)
-
-            qnorm = np.sqrt(np.sum(grad_y * grad_y, axis=1))
-            bad = ~np.isfinite(qnorm) & (diverged_at == 0)
-            diverged_at[bad] = step + 1
-            max_query_grad = np.maximum(max_query_grad, np.where(np.isfinite(qnorm), qnorm, 0))
+            max_query_grad = np.maximum(max_query_grad, np.where(live, qnorm, 0))
 
             beta_pow = beta_pow * beta_col
             a = (beta_col - beta_pow) / (1.0 - beta_pow)
             b = 1.0 - a
             diff = y - ybar
-            spread = a[:, 0] * spread + (a * b)[:, 0] * np.sum(diff * diff, axis=1)
-            ybar = ybar + b * diff
-            gbar = a * gbar + b * grad_y
-            U = np.sqrt(np.sum(gbar * gbar, axis=1)) + lam * spread
+            spread_new = a[:, 0] * spread + (a * b)[:, 0] * np.sum(diff * diff, axis=1)
+            ybar_new = ybar + b * diff
+            gbar_new = a * gbar + b * grad_y
+            U = np.sqrt(np.sum(gbar_new * gbar_new, axis=1)) + lam * spread_new
             p = np.broadcast_to(_tau_weight(tau_law, beta_col, t, T), (B, 1))[:, 0]
-            U_tau += p * U / epochs
-            spread_tau += p * spread / epochs
             if lower:
-                gy = problem.grad(ybar)
+                out_pts = np.where(live[:, None], ybar_new, y_safe) if frozen else ybar_new
+                gy = problem.grad(out_pts)
                 gn = np.sqrt(np.sum(gy * gy, axis=1))
-                gn_tau += p * gn / epochs
+                bad = live & ~np.isfinite(gn)
+                if bad.any():
+                    stop(bad, out_pts, gy)
+                    live = live & ~bad
+                    frozen = True
+            if frozen:
+                y_safe = np.where(live[:, None], y, y_safe)
+                spread = np.where(live, spread_new, spread)
+                ybar = np.where(live[:, None], ybar_new, ybar)
+                gbar = np.where(live[:, None], gbar_new, gbar)
+            else:
+                y_safe, spread, ybar, gbar = y, spread_new, ybar_new, gbar_new
+            U_tau += np.where(live, p * U / epochs, 0.0)
+            spread_tau += np.where(live, p * spread / epochs, 0.0)
+            weight += np.where(live, p / epochs, 0.0)
+            if lower:
+                gn_tau += np.where(live, p * gn / epochs, 0.0)
                 if offset is not None:
-                    lower_tau += p * np.maximum(gn - offset, 0.0) / epochs
-            U_cum += U
+                    lower_tau += np.where(live, p * np.maximum(gn - offset, 0.0) / epochs, 0.0)
+            U_cum += np.where(live, U, 0.0)
+            n_cum += live
             if t in ckpt_set and epoch == epochs - 1:
-                U_running[ckpt_set[t]] = U_cum / t
-                if stop_below is not None and np.all(U_cum / t <= stop_below):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    running = np.where(n_cum > 0, U_cum / n_cum, np.inf)
+                U_running[ckpt_set[t]] = running
+                if stop_below is not None and np.all(running[live] <= stop_below):
                     break
             if t in trace_set and epoch == epochs - 1:
-                U_trace[trace_set[t]] = U
+                U_trace[trace_set[t]] = np.where(live, U, np.nan)
                 if lower:
-                    gn_trace[trace_set[t]] = gn
+                    gn_trace[trace_set[t]] = np.where(live, gn, np.nan)
             step += 1
         if conversion == "anchored":
             anchor = next_anchor
+    stopped = (nonfinite_at > 0) | (diverged_at > 0)
+    if stopped.any():  # tau conditioned on the steps that were kept (module docstring)
+        seen = stopped & (weight > 0)
+        for acc in (U_tau, spread_tau, gn_tau, lower_tau):
+            acc[seen] /= weight[seen]
+        none = stopped & (weight == 0)
+        U_tau[none] = np.inf
+        spread_tau[none] = np.inf
+        gn_tau[none] = np.inf
+        lower_tau[none] = 0.0
+        ybar[none] = start[none]
+    name = getattr(problem, "name", type(problem).__name__)
+    count = warn_nonfinite(f"o2nc_run on {name}", nonfinite_at, never=0)
+    exceeded = warn_stated_G(f"o2nc_run on {name}", G_stated, max_query_grad)
     gfinal = problem.grad(ybar)
     if getattr(problem, "has_value", True):
         with np.errstate(invalid="ignore"):
@@ -523,21 +653,33 @@ def o2nc_run(
             "gradnorm_trace": (("step", "traj"), gn_trace),
             "ybar_final": (("traj", "dim"), ybar),
             "f_ybar_final": ("traj", np.asarray(ffinal, dtype=np.float64)),
-            "gradnorm_final": ("traj", np.sqrt(np.sum(gfinal * gfinal, axis=1))),
-            "gradnorm1_final": ("traj", np.sum(np.abs(gfinal), axis=1)),
+            "gradnorm_final": ("traj", _nan_to_inf(np.sqrt(np.sum(gfinal * gfinal, axis=1)))),
+            "gradnorm1_final": ("traj", _nan_to_inf(np.sum(np.abs(gfinal), axis=1))),
             "max_query_grad": ("traj", max_query_grad),
             "diverged_at": ("traj", diverged_at),
+            "nonfinite_at": ("traj", nonfinite_at),
+            "valid": ("traj", ~stopped),
         },
         coords={"checkpoint": ckpts, "step": trace, "traj": np.arange(B)},
         attrs={
-            "conversion": conversion, "T": T, "epochs": epochs, "batch": B, "seed": seed,
-            "lam": float(lam), "tau_law": tau_law,
+            "conversion": conversion,
+            "T": T,
+            "epochs": epochs,
+            "batch": B,
+            "seed": seed,
+            "lam": float(lam),
+            "tau_law": tau_law,
             "lower_offset": "none" if offset is None else float(offset),
             "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
-            "problem": getattr(problem, "name", type(problem).__name__),
+            "problem": name,
+            "nonfinite_trajectories": count,
+            "G_stated": "none" if G_stated is None else G_stated,
+            "G_exceeded": int(exceeded),
             # netCDF attributes cannot be bool or None
-            **{f"learner_{k}": (int(v) if isinstance(v, bool) else "none" if v is None else v)
-               for k, v in scalar_params.items()},
+            **{
+                f"learner_{k}": (int(v) if isinstance(v, bool) else "none" if v is None else v)
+                for k, v in scalar_params.items()
+            },
             **{f"env_{k}": str(v) for k, v in environment().items()},
         },
     )
@@ -546,9 +688,10 @@ def o2nc_run(
     return ds
 
 
-def schedule_free_sgd(problem: Any, x0: Any, *, gamma: float, zeta: float, kappa: Any,
-                      noise: Any = None) -> np.ndarray:
-    r"""Schedule-free SGD written directly in its own variables (AMC25 Option III; THEORY §1.5):
+def schedule_free_sgd(
+    problem: Any, x0: Any, *, gamma: float, zeta: float, kappa: Any, noise: Any = None
+) -> np.ndarray:
+    r"""Schedule-free SGD in its own variables (AMC25 Option III; docs/theory §1.5):
 
     .. math::
 
@@ -578,4 +721,3 @@ def schedule_free_sgd(problem: Any, x0: Any, *, gamma: float, zeta: float, kappa
         z = z - gamma * g
         x = zeta * x + (1.0 - zeta) * z
     return ys
-

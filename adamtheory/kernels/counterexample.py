@@ -1,15 +1,15 @@
-r"""Batched Adam on the one-big-gradient counterexample (THEORY.md §3): sweeps and drift chains.
+r"""Batched Adam on the one-big-gradient counterexample (docs/theory §3): sweeps and drift chains.
 
 Two workloads, each with a plain NumPy reference (this module) and fused fast paths with the
 same results (:mod:`adamtheory.kernels.fused`):
 
 * :func:`sweep_reference` — full scalar Adam runs, one per (β1, β2[, seed]) grid point, on
-  :math:`f = \frac1n\sum f_i` of THEORY §3.1, storing per-trajectory summaries only and a
+  :math:`f = \frac1n\sum f_i` of docs/theory §3.1, storing per-trajectory summaries only and a
   classification by the rule below;
 * :func:`drift_chain_reference` — only the (m, v) chain of the linear region (gradients r and
-  -1), whose per-epoch sum of :math:`u = m/\sqrt v` estimates the drift μ of THEORY §3.2.
+  -1), whose per-epoch sum of :math:`u = m/\sqrt v` estimates the drift μ of docs/theory §3.2.
 
-Classification rule (fixed; THEORY §5). Let :math:`d_k = |x_k - x^*|` at the end of epoch k
+Classification rule (fixed; docs/theory §5). Let :math:`d_k = |x_k - x^*|` at the end of epoch k
 (:math:`x^* = -2`), :math:`\eta` the base step, K the number of epochs, ρ = 0.2 and
 :math:`S = \sum_{k=\lfloor K/2\rfloor+1}^{K}\eta_k` the step-size mass of the second half.
 
@@ -21,7 +21,15 @@ Classification rule (fixed; THEORY §5). Let :math:`d_k = |x_k - x^*|` at the en
   epoch after the last one that ended inside the ball;
 * **converged**: not diverged and :math:`d_K \le \mathrm{tol}\cdot\max(1, d_0)` (tol = 0.05);
 * **undecided**: neither (e.g. a large early excursion still returning, or a drift too small to
-  show in K epochs).
+  show in K epochs);
+* **non-finite gradient** (:data:`NONFINITE_GRADIENT`, only where gradients come from a
+  callable: :mod:`adamtheory.kernels.finite_sum`): the oracle returned NaN/inf at a finite
+  iterate; the trajectory is frozen there, its step recorded in ``nonfinite_at``, and it is
+  neither diverged nor decided (:mod:`adamtheory.kernels.nonfinite`). The gradients of this
+  module are analytic and finite, so it never occurs here.
+
+The per-step part of the rule is :func:`mark_step`, shared by this module's reference and the
+finite-sum sweep; the fused Numba/CUDA kernels inline the same test without the gradient check.
 
 Both conditions are needed: with bias correction the first epoch can carry x about n·η away
 (each of the n-1 small gradients moves it by ≈ η), which a ball test alone would call
@@ -42,18 +50,21 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_choice, check_int, check_interval, check_positive
+from .nonfinite import NONFINITE_GRADIENT
 from .sampling import SAMPLING_CHOICES, STREAM_SAMPLING, epoch_permutations, uniforms
 
 __all__ = [
     "adam_direction",
     "CONVERGED",
     "DIVERGED",
+    "NONFINITE_GRADIENT",
     "UNDECIDED",
     "ChainConfig",
     "SweepConfig",
     "classify_end",
     "drift_chain_reference",
     "inside_ball",
+    "mark_step",
     "sweep_reference",
 ]
 
@@ -68,7 +79,7 @@ class SweepConfig:
 
     Attributes
     ----------
-    n, a : problem (THEORY §3.1); ``a=1`` gives r = n.
+    n, a : problem (docs/theory §3.1); ``a=1`` gives r = n.
     epochs : K, the number of epochs of n steps.
     lr : base step η; the schedule is ``"inv_sqrt_epoch"`` (η/√k, Z22) or ``"constant"``.
     sampling : ``"shuffle"``, ``"iid"`` or ``"cyclic"``.
@@ -113,9 +124,9 @@ class SweepConfig:
         return asdict(self)
 
 
-
-def adam_direction(m: np.ndarray, v: np.ndarray, b1t: Any, b2t: Any, bias_correction: bool,
-                   eps: float) -> np.ndarray:
+def adam_direction(
+    m: np.ndarray, v: np.ndarray, b1t: Any, b2t: Any, bias_correction: bool, eps: float
+) -> np.ndarray:
     r"""Adam's direction :math:`\hat m/(\sqrt{\hat v}+\epsilon)` (or :math:`m/(\sqrt v+\epsilon)`),
     0 where the denominator is 0; ``b1t``, ``b2t`` are :math:`\beta_1^t, \beta_2^t`. Shared by
     the reference sweeps so that they stay bit-identical."""
@@ -127,13 +138,15 @@ def adam_direction(m: np.ndarray, v: np.ndarray, b1t: Any, b2t: Any, bias_correc
         num = m
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
+
 def check_grid(beta1: Any, beta2: Any) -> tuple[np.ndarray, np.ndarray]:
     """Flattened float64 (β1, β2) arrays of equal length, each in [0, 1)."""
     b1 = np.ascontiguousarray(np.asarray(beta1, dtype=np.float64).ravel())
     b2 = np.ascontiguousarray(np.asarray(beta2, dtype=np.float64).ravel())
     if b1.shape != b2.shape:
-        raise ValueError(f"beta1 and beta2 must have the same number of points; got {b1.size} "
-                         f"and {b2.size}")
+        raise ValueError(
+            f"beta1 and beta2 must have the same number of points; got {b1.size} and {b2.size}"
+        )
     check_interval("beta1", b1, 0.0, 1.0)
     check_interval("beta2", b2, 0.0, 1.0)
     return b1, b2
@@ -142,8 +155,10 @@ def check_grid(beta1: Any, beta2: Any) -> tuple[np.ndarray, np.ndarray]:
 def check_keys(keys: Any, size: int) -> np.ndarray:
     """Per-trajectory stream keys: a uint64 array of shape ``(size,)``."""
     if not isinstance(keys, np.ndarray) or keys.dtype != np.uint64:
-        raise TypeError("keys must be a uint64 NumPy array from trajectory_keys(); got "
-                        f"{type(keys).__name__} of dtype {getattr(keys, 'dtype', None)}")
+        raise TypeError(
+            "keys must be a uint64 NumPy array from trajectory_keys(); got "
+            f"{type(keys).__name__} of dtype {getattr(keys, 'dtype', None)}"
+        )
     if keys.shape != (size,):
         raise ValueError(f"keys must have shape ({size},); got {keys.shape}")
     return np.ascontiguousarray(keys)
@@ -166,25 +181,68 @@ def _epoch_indices(cfg_sampling: str, keys: np.ndarray, epoch: int, n: int) -> n
     return np.minimum((u * n).astype(np.int64), n - 1)
 
 
-def inside_ball(dist: np.ndarray, d0: float, rho: float, lr: float, epochs_done: float
-                ) -> np.ndarray:
+def inside_ball(
+    dist: np.ndarray, d0: float, rho: float, lr: float, epochs_done: float
+) -> np.ndarray:
     r"""Whether :math:`d_k \le d_0 + 1 + \rho\,\eta\sqrt{k}` after ``epochs_done`` = k epochs
     (the ball of the classification rule in the module docstring)."""
     return dist <= d0 + 1.0 + rho * lr * np.sqrt(epochs_done)
 
 
-def classify_end(status: np.ndarray, diverged_at: np.ndarray, alive: np.ndarray,
-                 last_inside: np.ndarray, final_dist: np.ndarray, half_dist: np.ndarray,
-                 half_mass: float, *, epochs: int, d0: float, rho: float, conv_tol: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def mark_step(
+    status: np.ndarray,
+    diverged_at: np.ndarray,
+    alive: np.ndarray,
+    bad_x: np.ndarray,
+    epoch: int,
+    *,
+    bad_g: np.ndarray | None = None,
+    nonfinite_at: np.ndarray | None = None,
+    step: int = 0,
+) -> np.ndarray:
+    r"""Per-step part of the classification rule (module docstring), in place; the new ``alive``.
+
+    A live trajectory whose gradient was non-finite at this step (``bad_g``) gets
+    :data:`NONFINITE_GRADIENT` and ``nonfinite_at = step``; one whose new iterate is not finite
+    or overflows (``bad_x``) gets :data:`DIVERGED` and ``diverged_at = epoch`` (the gradient
+    test comes first: a NaN gradient makes the iterate NaN too). Both are frozen (the caller
+    keeps their last iterate where the returned mask is False).
+    """
+    if bad_g is not None:
+        hit = alive & bad_g
+        status[hit] = NONFINITE_GRADIENT
+        nonfinite_at[hit] = step
+        alive = alive & ~bad_g
+    newly = alive & bad_x
+    status[newly] = DIVERGED
+    diverged_at[newly] = epoch
+    return alive & ~bad_x
+
+
+def classify_end(
+    status: np.ndarray,
+    diverged_at: np.ndarray,
+    alive: np.ndarray,
+    last_inside: np.ndarray,
+    final_dist: np.ndarray,
+    half_dist: np.ndarray,
+    half_mass: float,
+    *,
+    epochs: int,
+    d0: float,
+    rho: float,
+    conv_tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""End-of-run part of the classification rule (module docstring); returns new arrays.
 
     Parameters
     ----------
     status, diverged_at : ndarray of int64, shape (B,)
-        After the run: :data:`DIVERGED` where an iterate overflowed, else :data:`UNDECIDED`.
+        After the run: :data:`DIVERGED` where an iterate overflowed,
+        :data:`NONFINITE_GRADIENT` where the gradient was non-finite, else :data:`UNDECIDED`
+        (only undecided runs are reclassified).
     alive : ndarray of bool
-        False where the iterate overflowed (frozen trajectories).
+        False where the iterate overflowed or the gradient was non-finite (frozen).
     last_inside : ndarray of int64
         The last epoch that ended inside the ball (:func:`inside_ball`), 0 if none.
     final_dist, half_dist : ndarray
@@ -260,10 +318,7 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
                 step = adam_direction(m, v, b1t, b2t, cfg.bias_correction, cfg.eps)
                 x_new = x - eta * step
                 bad = ~np.isfinite(x_new) | (np.abs(x_new) > OVERFLOW)
-                newly = alive & bad
-                status[newly] = DIVERGED
-                diverged_at[newly] = epoch + 1
-                alive &= ~bad
+                alive = mark_step(status, diverged_at, alive, bad, epoch + 1)
                 x = np.where(alive, x_new, x)
             if epoch + 1 > K // 2:
                 half_mass += eta
@@ -276,11 +331,27 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
             if epoch + 1 == K // 2:
                 x_half = x.copy()
     final_dist = np.abs(x - X_STAR)
-    status, diverged_at = classify_end(status, diverged_at, alive, last_inside, final_dist,
-                                       np.abs(x_half - X_STAR), half_mass, epochs=K, d0=d0,
-                                       rho=cfg.rho, conv_tol=cfg.conv_tol)
-    return {"status": status, "diverged_at": diverged_at, "x_final": x, "x_half": x_half,
-            "max_abs_x": max_abs_x, "min_grad_norm": min_grad}
+    status, diverged_at = classify_end(
+        status,
+        diverged_at,
+        alive,
+        last_inside,
+        final_dist,
+        np.abs(x_half - X_STAR),
+        half_mass,
+        epochs=K,
+        d0=d0,
+        rho=cfg.rho,
+        conv_tol=cfg.conv_tol,
+    )
+    return {
+        "status": status,
+        "diverged_at": diverged_at,
+        "x_final": x,
+        "x_half": x_half,
+        "max_abs_x": max_abs_x,
+        "min_grad_norm": min_grad,
+    }
 
 
 @dataclass(frozen=True)
@@ -305,8 +376,7 @@ class ChainConfig:
         check_int("seed", self.seed, minimum=0)
 
 
-def drift_chain_reference(beta1: Any, beta2: Any, cfg: ChainConfig, keys: np.ndarray
-                          ) -> np.ndarray:
+def drift_chain_reference(beta1: Any, beta2: Any, cfg: ChainConfig, keys: np.ndarray) -> np.ndarray:
     r"""Per-chain mean per-epoch drift :math:`\frac1K\sum_k\sum_{i<n} m/\sqrt v` (NumPy).
 
     ``keys`` has one key per (point, chain), shape (B·chains,), point-major. Returns an array

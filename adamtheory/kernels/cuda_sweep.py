@@ -171,17 +171,34 @@ extern "C" void sweep_host(
 """
 
 _SAMPLING_CODES = {"shuffle": 0, "iid": 1, "cyclic": 2}
-_OUTPUTS = (("status", np.int64), ("diverged_at", np.int64), ("x_final", np.float64),
-            ("x_half", np.float64), ("max_abs_x", np.float64), ("min_grad_norm", np.float64))
+_OUTPUTS = (
+    ("status", np.int64),
+    ("diverged_at", np.int64),
+    ("x_final", np.float64),
+    ("x_half", np.float64),
+    ("max_abs_x", np.float64),
+    ("min_grad_norm", np.float64),
+)
 
 
 def scalar_arguments(cfg: SweepConfig) -> tuple:
     """The kernel's scalar arguments after the arrays, in order (shared with the host build)."""
     if cfg.n > MAX_N:
         raise ValueError(f"n must be <= {MAX_N} for the CUDA kernel; got {cfg.n}")
-    return (cfg.n, cfg.epochs, cfg.c, cfg.a, cfg.lr, int(cfg.schedule == "inv_sqrt_epoch"),
-            _SAMPLING_CODES[cfg.sampling], cfg.eps, int(cfg.bias_correction), float(cfg.x0),
-            cfg.rho, cfg.conv_tol)
+    return (
+        cfg.n,
+        cfg.epochs,
+        cfg.c,
+        cfg.a,
+        cfg.lr,
+        int(cfg.schedule == "inv_sqrt_epoch"),
+        _SAMPLING_CODES[cfg.sampling],
+        cfg.eps,
+        int(cfg.bias_correction),
+        float(cfg.x0),
+        cfg.rho,
+        cfg.conv_tol,
+    )
 
 
 @cache
@@ -191,8 +208,9 @@ def _kernel():
     return cupy.RawKernel(SWEEP_SOURCE, "sweep_kernel", options=("--fmad=false", "-std=c++14"))
 
 
-def sweep_cupy(beta1, beta2, cfg: SweepConfig, keys: np.ndarray, *,
-               threads_per_block: int = 128) -> dict:
+def sweep_cupy(
+    beta1, beta2, cfg: SweepConfig, keys: np.ndarray, *, threads_per_block: int = 128
+) -> dict:
     """CuPy version of :func:`adamtheory.kernels.counterexample.sweep_reference` (needs a GPU)."""
     import cupy
 
@@ -204,9 +222,27 @@ def sweep_cupy(beta1, beta2, cfg: SweepConfig, keys: np.ndarray, *,
     outs = {name: cupy.empty(B, dtype=dtype) for name, dtype in _OUTPUTS}
     blocks = (B + threads_per_block - 1) // threads_per_block
     n, K, c, a, lr, decay, sampling, eps, bc, x0, rho, tol = scalars
-    _kernel()((blocks,), (threads_per_block,), (
-        np.int64(B), cupy.asarray(b1), cupy.asarray(b2), cupy.asarray(keys), np.int32(n),
-        np.int32(K), np.float64(c), np.float64(a), np.float64(lr), np.int32(decay),
-        np.int32(sampling), np.float64(eps), np.int32(bc), np.float64(x0), np.float64(rho),
-        np.float64(tol), *outs.values()))
+    _kernel()(
+        (blocks,),
+        (threads_per_block,),
+        (
+            np.int64(B),
+            cupy.asarray(b1),
+            cupy.asarray(b2),
+            cupy.asarray(keys),
+            np.int32(n),
+            np.int32(K),
+            np.float64(c),
+            np.float64(a),
+            np.float64(lr),
+            np.int32(decay),
+            np.int32(sampling),
+            np.float64(eps),
+            np.int32(bc),
+            np.float64(x0),
+            np.float64(rho),
+            np.float64(tol),
+            *outs.values(),
+        ),
+    )
     return {name: arr.get() for name, arr in outs.items()}

@@ -1,4 +1,4 @@
-r"""Model exponential moving averages (THEORY.md §1.4) and the output-index laws of O2NC (§1.5).
+r"""Model exponential moving averages (docs/theory §1.4) and the output-index laws of O2NC (§1.5).
 
 Two estimators, deliberately kept apart because they differ:
 
@@ -35,7 +35,7 @@ class ModelEMA:
     r"""Model EMA with discount ``beta``.
 
     ``form="normalised"``: :math:`\bar y_t = \frac{\beta-\beta^t}{1-\beta^t}\bar y_{t-1} +
-    \frac{1-\beta}{1-\beta^t} y_t` (THEORY.md §1.4; equals the weighted average with weights
+    \frac{1-\beta}{1-\beta^t} y_t` (docs/theory §1.4; equals the weighted average with weights
     :math:`w_{t,s} = (1-\beta)\beta^{t-s}/(1-\beta^t)`, AMC25 §3). ``init`` ignores its argument's
     values (only the shape is used) because :math:`\bar y_1 = y_1`.
 

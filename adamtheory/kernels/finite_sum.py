@@ -3,7 +3,7 @@ r"""(β1, β2) sweeps of Adam on a user-supplied finite sum, classified like the
 :func:`finite_sum_sweep` runs full Adam trajectories on :math:`f = \frac1n\sum_{i<n} f_i`, whose
 component gradients come from a Python callable (``problem.component_grad(x, idx)``, vectorised
 NumPy; see :class:`adamtheory.problems.user.UserFiniteSum`), at every point of a (β1, β2) grid
-and for several independent sampling streams (replicates). Update (THEORY.md §1.1), with
+and for several independent sampling streams (replicates). Update (docs/theory §1.1), with
 :math:`m_0 = v_0 = 0` and :math:`g_t = \nabla f_{\tau_t}(x_t)`:
 
 .. math::
@@ -28,9 +28,13 @@ Without a known :math:`x^*` the distances are measured from x0 and "converged" i
 reported (a run can only be diverged or undecided). Overflow is a result: an iterate that stops
 being finite or exceeds :math:`10^{100}` in a coordinate freezes the trajectory and is recorded
 as diverged at that epoch; the outputs contain no NaN. A non-finite component gradient at a
-live iterate is treated the same way (Adam's m and v would be NaN from then on) and is also
-flagged in ``nonfinite_grad_at``, so that a bug in the gradient code is not mistaken for a
-blow-up of the dynamics (the built-in counterexample never has one, so the numbers agree).
+live iterate is not a divergence: the trajectory is frozen at its last finite iterate (Adam's m
+and v would be NaN from then on), classified
+:data:`~adamtheory.kernels.nonfinite.NONFINITE_GRADIENT` (status 2) with the step in
+``nonfinite_at``, and :func:`finite_sum_sweep` emits one
+:class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning` for the whole sweep, so that a
+bug in the gradient code is not mistaken for a blow-up of the dynamics (the built-in
+counterexample never has one, so the numbers agree).
 
 Cost: each step calls ``component_grad`` once on the chunk's B rows, and each epoch end on
 B·n rows in calls of at most ``GRAD_ROWS`` rows (|∇f| for ``min_grad_norm``); memory is
@@ -58,17 +62,40 @@ from .counterexample import (
     check_keys,
     classify_end,
     inside_ball,
+    mark_step,
 )
+from .nonfinite import NONFINITE_GRADIENT, nonfinite_rows, warn_nonfinite
 from .runner import environment
 from .sampling import SAMPLING_CHOICES, trajectory_keys
 from .sweeps import _axis
 
-__all__ = ["FiniteSumSweepConfig", "finite_sum_sweep", "finite_sum_sweep_reference"]
+__all__ = [
+    "STATUS_CODES",
+    "FiniteSumSweepConfig",
+    "finite_sum_sweep",
+    "finite_sum_sweep_reference",
+    "status_counts",
+]
 
 GRAD_ROWS = 1 << 18  # rows per full-gradient call: bounds its memory to GRAD_ROWS·d floats
 SCHEDULE_CHOICES = ("inv_sqrt_epoch", "inv_sqrt_step", "constant")
-OUTPUTS = ("status", "diverged_at", "x_final", "x_half", "dist_final", "max_abs_x",
-           "min_grad_norm", "grad_norm_final", "nonfinite_grad_at")
+STATUS_CODES = {
+    "diverged": DIVERGED,
+    "undecided": UNDECIDED,
+    "converged": CONVERGED,
+    "nonfinite_gradient": NONFINITE_GRADIENT,
+}
+OUTPUTS = (
+    "status",
+    "diverged_at",
+    "x_final",
+    "x_half",
+    "dist_final",
+    "max_abs_x",
+    "min_grad_norm",
+    "grad_norm_final",
+    "nonfinite_at",
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +108,7 @@ class FiniteSumSweepConfig:
     lr : base step η.
     schedule : ``"inv_sqrt_epoch"`` (η/√k per epoch, Z22), ``"inv_sqrt_step"`` (η/√t per step)
         or ``"constant"``.
-    sampling : ``"shuffle"``, ``"iid"`` or ``"cyclic"`` (THEORY.md §1.2).
+    sampling : ``"shuffle"``, ``"iid"`` or ``"cyclic"`` (docs/theory §1.2).
     eps, bias_correction : Adam's ε and bias correction (Z22's Adam: ε = 0, bias-corrected).
     rho, conv_tol : classification constants (:mod:`adamtheory.kernels.counterexample`).
     seed : root seed of the sampling streams.
@@ -116,8 +143,10 @@ class FiniteSumSweepConfig:
 def _check_problem(problem: Any) -> None:
     for attr in ("component_grad", "n", "x0"):
         if not hasattr(problem, attr):
-            raise TypeError("problem must be a finite sum with component_grad(x, idx), n and x0 "
-                            f"(e.g. adamtheory.problems.user.user_finite_sum); it has no {attr}")
+            raise TypeError(
+                "problem must be a finite sum with component_grad(x, idx), n and x0 "
+                f"(e.g. adamtheory.problems.user.user_finite_sum); it has no {attr}"
+            )
     check_int("problem.n", problem.n, minimum=1)
 
 
@@ -163,18 +192,31 @@ def _full_grad_norm(problem: Any, x: np.ndarray) -> np.ndarray:
     per_call = max(1, GRAD_ROWS // n)
     out = np.empty(B)
     for start in range(0, B, per_call):
-        part = x[start:start + per_call]
+        part = x[start : start + per_call]
         rows = np.repeat(part, n, axis=0)
         idx = np.tile(np.arange(n, dtype=np.int64), part.shape[0])
         g = _component_grads(problem, rows, idx).reshape(part.shape[0], n, d).mean(axis=1)
         g = np.where(np.isfinite(g), g, np.inf)
-        out[start:start + per_call] = _distance(g, np.zeros(d))
+        out[start : start + per_call] = _distance(g, np.zeros(d))
     return out
 
 
-def finite_sum_sweep_reference(beta1: Any, beta2: Any, problem: Any,
-                               cfg: FiniteSumSweepConfig, keys: np.ndarray, *,
-                               on_epoch: Any = None) -> dict[str, np.ndarray]:
+def status_counts(status: np.ndarray) -> dict[str, int]:
+    """How many runs have each status (non-finite gradients counted apart from divergence)."""
+    status = np.asarray(status)
+    return {name: int(np.sum(status == code)) for name, code in STATUS_CODES.items()}
+
+
+def finite_sum_sweep_reference(
+    beta1: Any,
+    beta2: Any,
+    problem: Any,
+    cfg: FiniteSumSweepConfig,
+    keys: np.ndarray,
+    *,
+    on_epoch: Any = None,
+    warn: bool = True,
+) -> dict[str, np.ndarray]:
     """Vectorised NumPy sweep on a user finite sum: one trajectory per (β1, β2) pair.
 
     Parameters
@@ -188,17 +230,22 @@ def finite_sum_sweep_reference(beta1: Any, beta2: Any, problem: Any,
         Per-trajectory stream keys from :func:`adamtheory.kernels.trajectory_keys`.
     on_epoch : callable, optional
         Called with no argument after each epoch (progress bars).
+    warn : bool
+        Emit the :class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning` (once) when a
+        gradient was non-finite; :func:`finite_sum_sweep` turns it off per chunk and warns once
+        for the whole sweep.
 
     Returns
     -------
     dict of ndarray
-        ``status`` (1 diverged, 0 undecided, -1 converged), ``diverged_at`` (epoch, -1 if
-        never), ``x_final`` and ``x_half`` (shape (B, d)), ``dist_final``, ``max_abs_x``
-        (max over epoch ends and coordinates), ``min_grad_norm`` and ``grad_norm_final``
-        (|∇f| at epoch ends; ``inf`` where the gradient overflows), ``nonfinite_grad_at``
-        (first step at which a live trajectory got a non-finite component gradient, -1 if
-        never: such a run is frozen and counted as diverged, and this flag tells a bug in the
-        gradient code from a genuine blow-up).
+        ``status`` (1 diverged, 0 undecided, -1 converged, 2 non-finite gradient),
+        ``diverged_at`` (epoch, -1 if never), ``x_final`` and ``x_half`` (shape (B, d)),
+        ``dist_final``, ``max_abs_x`` (max over epoch ends and coordinates), ``min_grad_norm``
+        and ``grad_norm_final`` (|∇f| at epoch ends; ``inf`` where the gradient overflows or
+        is NaN), ``nonfinite_at`` (the step t = epoch·n + position, 1-based, at which a live
+        trajectory got a non-finite component gradient, -1 if never: such a run is frozen at
+        its last finite iterate with status 2, not diverged, so that a bug in the gradient code
+        is told from a genuine blow-up).
     """
     if not isinstance(cfg, FiniteSumSweepConfig):
         raise TypeError(f"cfg must be a FiniteSumSweepConfig; got {type(cfg).__name__}")
@@ -241,19 +288,22 @@ def finite_sum_sweep_reference(beta1: Any, beta2: Any, problem: Any,
                 b1t = b1t * b1c
                 b2t = b2t * b2c
                 g = _component_grads(problem, x, idx[:, p])
-                bad_g = alive & ~np.isfinite(g).all(axis=1)
-                nonfinite_at = np.where(bad_g & (nonfinite_at < 0), epoch * n + p + 1,
-                                        nonfinite_at)
+                bad_g = nonfinite_rows(g)
                 m = b1c * m + (1.0 - b1c) * g
                 v = b2c * v + (1.0 - b2c) * (g * g)
                 step = adam_direction(m, v, b1t, b2t, cfg.bias_correction, cfg.eps)
                 x_new = x - etas[p] * step
-                bad = (~np.isfinite(x_new).all(axis=1) | (np.abs(x_new) > OVERFLOW).any(axis=1)
-                       | bad_g)
-                newly = alive & bad
-                status[newly] = DIVERGED
-                diverged_at[newly] = epoch + 1
-                alive &= ~bad
+                bad = ~np.isfinite(x_new).all(axis=1) | (np.abs(x_new) > OVERFLOW).any(axis=1)
+                alive = mark_step(
+                    status,
+                    diverged_at,
+                    alive,
+                    bad,
+                    epoch + 1,
+                    bad_g=bad_g,
+                    nonfinite_at=nonfinite_at,
+                    step=epoch * n + p + 1,
+                )
                 x = np.where(alive[:, None], x_new, x)
             # an epoch moves x by about -(mean step size of the epoch)·mu
             if epoch + 1 > K // 2:
@@ -262,8 +312,9 @@ def finite_sum_sweep_reference(beta1: Any, beta2: Any, problem: Any,
             grad_final = _full_grad_norm(problem, x)
             min_grad = np.minimum(min_grad, grad_final)
             max_abs_x = np.maximum(max_abs_x, np.abs(x).max(axis=1))
-            last_inside = np.where(inside_ball(dist, d0, cfg.rho, cfg.lr, epoch + 1.0),
-                                   epoch + 1, last_inside)
+            last_inside = np.where(
+                inside_ball(dist, d0, cfg.rho, cfg.lr, epoch + 1.0), epoch + 1, last_inside
+            )
             if epoch + 1 == K // 2:
                 x_half = x.copy()
             if on_epoch is not None:
@@ -271,11 +322,31 @@ def finite_sum_sweep_reference(beta1: Any, beta2: Any, problem: Any,
     final_dist = _distance(x, centre)
     # without x*, conv_tol = 0 and an impossible distance keep "converged" from being reported
     status, diverged_at = classify_end(
-        status, diverged_at, alive, last_inside, final_dist, _distance(x_half, centre),
-        half_mass, epochs=K, d0=d0, rho=cfg.rho, conv_tol=cfg.conv_tol if known else -1.0)
-    return {"status": status, "diverged_at": diverged_at, "x_final": x, "x_half": x_half,
-            "dist_final": final_dist, "max_abs_x": max_abs_x, "min_grad_norm": min_grad,
-            "grad_norm_final": grad_final, "nonfinite_grad_at": nonfinite_at}
+        status,
+        diverged_at,
+        alive,
+        last_inside,
+        final_dist,
+        _distance(x_half, centre),
+        half_mass,
+        epochs=K,
+        d0=d0,
+        rho=cfg.rho,
+        conv_tol=cfg.conv_tol if known else -1.0,
+    )
+    if warn:
+        warn_nonfinite(f"finite-sum sweep on {problem_name(problem)}", nonfinite_at, never=-1)
+    return {
+        "status": status,
+        "diverged_at": diverged_at,
+        "x_final": x,
+        "x_half": x_half,
+        "dist_final": final_dist,
+        "max_abs_x": max_abs_x,
+        "min_grad_norm": min_grad,
+        "grad_norm_final": grad_final,
+        "nonfinite_at": nonfinite_at,
+    }
 
 
 def finite_sum_sweep(
@@ -314,8 +385,15 @@ def finite_sum_sweep(
     xarray.Dataset
         Dims ``beta1``, ``beta2``, ``replicate`` (and ``coordinate`` for ``x_final``,
         ``x_half``); variables as in :func:`finite_sum_sweep_reference`; ``status`` uses the
-        codes of :func:`~adamtheory.kernels.sweeps.divergence_sweep`. ``attrs`` record the
-        config, the problem's parameters, whether x* was known, backend, seed and versions.
+        codes of :func:`~adamtheory.kernels.sweeps.divergence_sweep` plus 2 (non-finite
+        gradient, step in ``nonfinite_at``). ``attrs`` record the config, the problem's
+        parameters, whether x* was known, backend, seed, versions, ``status_codes`` and
+        ``status_counts`` (JSON: runs per status, non-finite gradients apart from divergence).
+
+    Warns
+    -----
+    NonFiniteGradientWarning
+        Once per call, when any trajectory got a non-finite gradient (how many, first step).
     """
     if not isinstance(config, FiniteSumSweepConfig):
         raise TypeError(f"config must be a FiniteSumSweepConfig; got {type(config).__name__}")
@@ -331,16 +409,23 @@ def finite_sum_sweep(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(starts) * config.epochs, desc=f"sweep {problem_name(problem)}",
-                   unit="epoch")
+        bar = tqdm(
+            total=len(starts) * config.epochs, desc=f"sweep {problem_name(problem)}", unit="epoch"
+        )
     results: dict[str, list[np.ndarray]] = {}
     try:
         for start in starts:
             stop = min(start + chunk_size, total)
             keys = trajectory_keys(config.seed, np.arange(start, stop))
-            out = finite_sum_sweep_reference(flat1[start:stop], flat2[start:stop], problem,
-                                             config, keys,
-                                             on_epoch=None if bar is None else bar.update)
+            out = finite_sum_sweep_reference(
+                flat1[start:stop],
+                flat2[start:stop],
+                problem,
+                config,
+                keys,
+                on_epoch=None if bar is None else bar.update,
+                warn=False,
+            )
             for name, arr in out.items():
                 results.setdefault(name, []).append(arr)
     finally:
@@ -356,10 +441,18 @@ def finite_sum_sweep(
             data[name] = (dims, arr.reshape(g1.shape))
     centre, known = anchor(problem)
     params = problem.params() if hasattr(problem, "params") else {}
+    counts = status_counts(data["status"][1])
+    warn_nonfinite(
+        f"finite_sum_sweep on {problem_name(problem)}", data["nonfinite_at"][1], never=-1
+    )
     return xr.Dataset(
         data,
-        coords={"beta1": b1_axis, "beta2": b2_axis, "replicate": np.arange(replicates),
-                "coordinate": np.arange(np.asarray(problem.x0).size)},
+        coords={
+            "beta1": b1_axis,
+            "beta2": b2_axis,
+            "replicate": np.arange(replicates),
+            "coordinate": np.arange(np.asarray(problem.x0).size),
+        },
         attrs={
             "config": json.dumps(config.as_dict()),
             "problem": problem_name(problem),
@@ -370,8 +463,8 @@ def finite_sum_sweep(
             "x_star_known": int(known),
             "seed": config.seed,
             "backend": "numpy",
-            "status_codes": json.dumps({"diverged": DIVERGED, "undecided": UNDECIDED,
-                                        "converged": CONVERGED}),
+            "status_codes": json.dumps(STATUS_CODES),
+            "status_counts": json.dumps(counts),
             "environment": json.dumps(environment("numpy")),
         },
     )

@@ -78,8 +78,29 @@ def _compiled():
                 order[p] = k if k < n - 1 else n - 1
 
     @njit(parallel=True, cache=True)
-    def sweep(b1s, b2s, keys, n, K, c, a, lr, decay, sampling, eps, bc, x0, rho, conv_tol,
-              status, diverged_at, x_final, x_half, max_abs_x, min_grad):
+    def sweep(
+        b1s,
+        b2s,
+        keys,
+        n,
+        K,
+        c,
+        a,
+        lr,
+        decay,
+        sampling,
+        eps,
+        bc,
+        x0,
+        rho,
+        conv_tol,
+        status,
+        diverged_at,
+        x_final,
+        x_half,
+        max_abs_x,
+        min_grad,
+    ):
         d0 = abs(x0 - X_STAR)
         for i in prange(b1s.size):
             b1 = b1s[i]
@@ -181,14 +202,37 @@ def sweep_numba(beta1, beta2, cfg: SweepConfig, keys: np.ndarray) -> dict:
     keys = check_keys(keys, b1.size)
     _, sweep, _ = _compiled()
     B = b1.size
-    out = {"status": np.empty(B, np.int64), "diverged_at": np.empty(B, np.int64),
-           "x_final": np.empty(B), "x_half": np.empty(B), "max_abs_x": np.empty(B),
-           "min_grad_norm": np.empty(B)}
-    sweep(b1, b2, keys, cfg.n, cfg.epochs, cfg.c,
-          cfg.a, cfg.lr, cfg.schedule == "inv_sqrt_epoch", _SAMPLING_CODES[cfg.sampling],
-          cfg.eps, cfg.bias_correction, float(cfg.x0), cfg.rho, cfg.conv_tol,
-          out["status"], out["diverged_at"], out["x_final"], out["x_half"],
-          out["max_abs_x"], out["min_grad_norm"])
+    out = {
+        "status": np.empty(B, np.int64),
+        "diverged_at": np.empty(B, np.int64),
+        "x_final": np.empty(B),
+        "x_half": np.empty(B),
+        "max_abs_x": np.empty(B),
+        "min_grad_norm": np.empty(B),
+    }
+    sweep(
+        b1,
+        b2,
+        keys,
+        cfg.n,
+        cfg.epochs,
+        cfg.c,
+        cfg.a,
+        cfg.lr,
+        cfg.schedule == "inv_sqrt_epoch",
+        _SAMPLING_CODES[cfg.sampling],
+        cfg.eps,
+        cfg.bias_correction,
+        float(cfg.x0),
+        cfg.rho,
+        cfg.conv_tol,
+        out["status"],
+        out["diverged_at"],
+        out["x_final"],
+        out["x_half"],
+        out["max_abs_x"],
+        out["min_grad_norm"],
+    )
     return out
 
 
@@ -199,6 +243,16 @@ def drift_chain_numba(beta1, beta2, cfg: ChainConfig, keys: np.ndarray) -> np.nd
     keys = check_keys(keys, b1.size * cfg.chains)
     _, _, chains = _compiled()
     out = np.empty(keys.size)
-    chains(b1, b2, keys, cfg.n, float(cfg.r),
-           _SAMPLING_CODES[cfg.sampling], cfg.burn_in, cfg.epochs, cfg.chains, out)
+    chains(
+        b1,
+        b2,
+        keys,
+        cfg.n,
+        float(cfg.r),
+        _SAMPLING_CODES[cfg.sampling],
+        cfg.burn_in,
+        cfg.epochs,
+        cfg.chains,
+        out,
+    )
     return out.reshape(-1, cfg.chains)

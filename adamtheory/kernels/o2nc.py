@@ -1,4 +1,4 @@
-r"""O2NC building blocks in array code (THEORY.md §1.5, §4): learners and regret identities.
+r"""O2NC building blocks in array code (docs/theory §1.5, §4): learners and regret identities.
 
 Rescaled recursions throughout: no :math:`\beta^{-t}` appears, so nothing overflows.
 """
@@ -12,9 +12,10 @@ import numpy as np
 from .._validate import check_interval, check_positive
 
 
-def lower_estimate_offset(lam: float, *, L: float | None = None,
-                          H: float | None = None) -> float | None:
-    r"""The c with :math:`\|\nabla F(x)\|_{[\lambda]} \ge \|\nabla F(x)\| - c` (THEORY.md §2).
+def lower_estimate_offset(
+    lam: float, *, L: float | None = None, H: float | None = None
+) -> float | None:
+    r"""The c with :math:`\|\nabla F(x)\|_{[\lambda]} \ge \|\nabla F(x)\| - c` (docs/theory §2).
 
     For any p with :math:`\mathbb E_p w = x` and :math:`r^2 = \mathbb E_p\|w-x\|^2`:
 
@@ -36,6 +37,7 @@ def lower_estimate_offset(lam: float, *, L: float | None = None,
         check_positive("L", L, allow_zero=True)
         offsets.append(L * L / (4.0 * lam))
     return min(offsets) if offsets else None
+
 
 __all__ = ["beta_omd_increments", "discounted_to_dynamic_sides", "lower_estimate_offset"]
 
@@ -59,8 +61,9 @@ def beta_omd_increments(grads: Any, eta: float, beta: float, mu: float = 0.0) ->
     return out
 
 
-def discounted_to_dynamic_sides(v: Any, delta: Any, u: Any, beta: float,
-                                *, one_minus_beta: bool = True) -> tuple[float, float, float]:
+def discounted_to_dynamic_sides(
+    v: Any, delta: Any, u: Any, beta: float, *, one_minus_beta: bool = True
+) -> tuple[float, float, float]:
     r"""Both sides of the discounted-to-dynamic identity and the magnitude of its terms.
 
     With :math:`A_t = \sum_{s\le t}\beta^{t-s}\langle v_s,\Delta_s\rangle` and
@@ -72,8 +75,9 @@ def discounted_to_dynamic_sides(v: Any, delta: Any, u: Any, beta: float,
     check_interval("beta", beta, 0.0, 1.0)
     v, delta, u = (np.asarray(a, dtype=np.float64) for a in (v, delta, u))
     if not (v.shape == delta.shape == u.shape) or v.ndim != 2:
-        raise ValueError(f"v, delta, u must share a shape (T, d); got {v.shape}, {delta.shape}, "
-                         f"{u.shape}")
+        raise ValueError(
+            f"v, delta, u must share a shape (T, d); got {v.shape}, {delta.shape}, {u.shape}"
+        )
     T = v.shape[0]
     lhs_terms = np.einsum("td,td->t", v, delta - u)
     A = 0.0
@@ -87,18 +91,30 @@ def discounted_to_dynamic_sides(v: Any, delta: Any, u: Any, beta: float,
             drift_terms.append(float(M @ (u[t + 1] - u[t])))
     factor = (1.0 - beta) if one_minus_beta else 1.0
     rhs = S_terms[-1] + factor * sum(S_terms[:-1]) + beta * sum(drift_terms)
-    scale = (float(np.abs(lhs_terms).sum()) + abs(S_terms[-1])
-             + float(np.abs(S_terms[:-1]).sum()) + float(np.abs(drift_terms).sum()))
+    scale = (
+        float(np.abs(lhs_terms).sum())
+        + abs(S_terms[-1])
+        + float(np.abs(S_terms[:-1]).sum())
+        + float(np.abs(drift_terms).sum())
+    )
     return float(lhs_terms.sum()), float(rhs), scale
 
 
 RANDOMISATION_LAWS = ("uniform", "exponential", "uniform02")
 
 
-def randomisation_estimates(problem: Any, x: Any, delta: Any, law: str, samples: int,
-                            repeats: int, rng: np.random.Generator, *,
-                            weighted: bool = True) -> np.ndarray:
-    r"""Monte-Carlo estimates of the gradient side of the randomisation identities (THEORY §1.5).
+def randomisation_estimates(
+    problem: Any,
+    x: Any,
+    delta: Any,
+    law: str,
+    samples: int,
+    repeats: int,
+    rng: np.random.Generator,
+    *,
+    weighted: bool = True,
+) -> np.ndarray:
+    r"""Monte-Carlo estimates, gradient side, of the randomisation identities (docs/theory §1.5).
 
     ``law="uniform"``: :math:`\langle\nabla F(x+s\Delta),\Delta\rangle`, :math:`s\sim U[0,1]`
     (equals :math:`F(x+\Delta)-F(x)`); ``"exponential"``: the same with :math:`s\sim

@@ -5,7 +5,7 @@ trajectories in dimension ``d`` (or ``(d,)`` for a single one). Every hyperparam
 scalar, a ``(B,)`` array (one value per trajectory) or a ``(B, d)`` array, so one call runs a
 whole hyperparameter grid. Arithmetic is float64 unless the caller passes other arrays.
 
-The update rules are those of THEORY.md §1.1 and §1.3; the objects are frozen dataclasses and
+The update rules are those of docs/theory §1.1 and §1.3; the objects are frozen dataclasses and
 ``step`` returns a new state, so two experiments never share anything.
 
 References
@@ -74,7 +74,7 @@ class OptimizerState:
 
 
 def _safe_divide(xp: Any, num: Any, den: Any) -> Any:
-    """``num / den`` with the convention ``num / 0 := 0`` (THEORY §1.1, ε = 0)."""
+    """``num / den`` with the convention ``num / 0 := 0`` (docs/theory §1.1, ε = 0)."""
     positive = den > 0
     return xp.where(positive, num / xp.where(positive, den, 1.0), 0.0)
 
@@ -134,7 +134,7 @@ def _check_lr_scale(lr_scale: Any) -> None:
 class Adam:
     r"""Adam [KB15]_ with optional bias correction and three AMSGrad variants [R18]_.
 
-    Update (THEORY.md §1.1), with :math:`m_0 = v_0 = 0` and step size :math:`\eta_t`:
+    Update (docs/theory §1.1), with :math:`m_0 = v_0 = 0` and step size :math:`\eta_t`:
 
     .. math::
 
@@ -324,7 +324,7 @@ class SGDMomentum:
 
 @dataclass(frozen=True)
 class ClippedAdam:
-    r"""Clipped Adam = clipped :math:`\beta`-FTRL on the increments (THEORY.md §1.3).
+    r"""Clipped Adam = clipped :math:`\beta`-FTRL on the increments (docs/theory §1.3).
 
     With :math:`\beta_1 = \beta`, :math:`\beta_2 = \beta^2`, :math:`\epsilon = 0`, no bias
     correction and :math:`\alpha = D\sqrt{(1+\beta)/(1-\beta)}` [FTRL24]_, [AC24]_:
@@ -456,4 +456,3 @@ def sgdm(lr: Any, beta: Any = 0.9, form: str = "ema") -> SGDMomentum:
 def clipped_adam(D: Any, beta: Any, coordinatewise: bool = True) -> ClippedAdam:
     """Clipped Adam with radius ``D`` and discount ``beta`` (see :class:`ClippedAdam`)."""
     return ClippedAdam(D, beta, coordinatewise)
-

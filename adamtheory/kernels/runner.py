@@ -3,7 +3,11 @@ r"""Run an optimizer on a problem for a batch of trajectories; return an ``xarra
 The loop is the plain reference implementation (one vectorised NumPy/CuPy step per iteration
 over the whole batch). Divergence is a result, never a NaN: a trajectory whose iterate leaves
 ``|x| <= diverge_threshold`` or stops being finite is frozen at its last good iterate and its
-step is recorded in ``diverged_at``.
+step is recorded in ``diverged_at``. A gradient oracle that returns NaN/inf at a live iterate is
+not a divergence: the trajectory is frozen at that iterate, the step is recorded in
+``nonfinite_at`` (``diverged`` stays False) and the call emits one
+:class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning`
+(:mod:`adamtheory.kernels.nonfinite`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import xarray as xr
 from .._arrays import to_numpy
 from .._validate import check_choice, check_int, check_positive
 from .backend import resolve_backend
+from .nonfinite import nonfinite_rows, warn_nonfinite
 from .sampling import (
     SAMPLING_CHOICES,
     STREAM_NOISE,
@@ -37,8 +42,12 @@ RECORD_CHOICES = ("final", "summary")
 
 def environment(backend_name: str = "numpy", device: str = "cpu") -> dict[str, str]:
     """Versions and platform, recorded with every result."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform(),
-           "backend": backend_name, "device": device}
+    out = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "backend": backend_name,
+        "device": device,
+    }
     for pkg in ("adamtheory", "numpy", "scipy", "sympy", "xarray", "numba", "cupy"):
         try:
             out[pkg] = metadata.version(pkg if pkg != "cupy" else "cupy-cuda12x")
@@ -107,7 +116,7 @@ def run(
     ``sampling`` (or one stochastic gradient), computes :math:`g_t = \nabla f_{\tau_t}(x_t)`, and
     updates :math:`x_{t+1} = \mathrm{opt}(x_t, g_t)` with step size :math:`\eta\cdot
     \mathrm{schedule}(t)`; a problem with a domain is projected (clipped) after each step
-    (THEORY.md §1.1, R18's projection in 1-D).
+    (docs/theory §1.1, R18's projection in 1-D).
 
     Parameters
     ----------
@@ -119,7 +128,7 @@ def run(
     steps, epochs : int
         Exactly one: the number of steps, or of epochs of ``problem.n`` steps.
     sampling : {"shuffle", "iid", "cyclic"}
-        Component sampling (THEORY.md §1.2). Stochastic problems need ``"iid"``.
+        Component sampling (docs/theory §1.2). Stochastic problems need ``"iid"``.
     schedule : {"constant", "inv_sqrt_step", "inv_sqrt_epoch"} or schedule object
         Step-size factor; ``"inv_sqrt_epoch"`` uses epochs of ``problem.n`` steps.
     seed : int
@@ -139,7 +148,8 @@ def run(
         Array backend (see :func:`adamtheory.kernels.resolve_backend`).
     diverge_threshold : float
         A trajectory with ``max|x| > diverge_threshold`` or a non-finite iterate is declared
-        diverged at that step and frozen.
+        diverged at that step and frozen. One whose gradient is NaN/inf is frozen at its
+        iterate and recorded in ``nonfinite_at`` instead (not diverged).
     progress : bool
         Show a tqdm progress bar.
 
@@ -148,8 +158,15 @@ def run(
     xarray.Dataset
         Dims ``trajectory``, ``coordinate`` (and ``step`` when recording every k steps).
         Variables ``x_final``, ``f_final``, ``grad_norm_final``, ``diverged``, ``diverged_at``
-        (-1 if never), summaries, and the per-trajectory hyperparameters as coordinates.
-        ``attrs`` record the problem, optimizer, sampling, schedule, seed, backend and versions.
+        (-1 if never), ``nonfinite_at`` (first step t whose gradient was NaN/inf, -1 if never),
+        summaries, and the per-trajectory hyperparameters as coordinates. ``attrs`` record the
+        problem, optimizer, sampling, schedule, seed, backend, versions and
+        ``nonfinite_trajectories`` (how many have a ``nonfinite_at``).
+
+    Warns
+    -----
+    NonFiniteGradientWarning
+        Once per call, when any trajectory's gradient was NaN/inf (how many, first step).
     """
     stochastic = _is_stochastic(problem)
     if not stochastic and not hasattr(problem, "component_grad"):
@@ -158,13 +175,17 @@ def run(
         raise TypeError("optimizer must be an adamtheory.kernels optimizer (init/step/params)")
     check_choice("sampling", sampling, SAMPLING_CHOICES)
     if stochastic and sampling != "iid":
-        raise ValueError(f"sampling must be 'iid' for the stochastic problem {problem.name}; "
-                         f"got {sampling!r}")
+        raise ValueError(
+            f"sampling must be 'iid' for the stochastic problem {problem.name}; got {sampling!r}"
+        )
     n = 1 if stochastic else int(problem.n)
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps (>= 1) or epochs (>= 1)")
-    total = check_int("steps", steps, minimum=1) if steps is not None else (
-        check_int("epochs", epochs, minimum=1) * n)
+    total = (
+        check_int("steps", steps, minimum=1)
+        if steps is not None
+        else (check_int("epochs", epochs, minimum=1) * n)
+    )
     if isinstance(record, str):
         check_choice("record", record, RECORD_CHOICES)
         every = None
@@ -182,8 +203,10 @@ def run(
     if start.ndim == 1:
         start = np.broadcast_to(start, (batch, start.shape[0]))
     if start.ndim != 2 or start.shape != (batch, problem.dim):
-        raise ValueError(f"x0 must have shape ({problem.dim},) or ({batch}, {problem.dim}); "
-                         f"got {np.shape(problem.x0 if x0 is None else x0)}")
+        raise ValueError(
+            f"x0 must have shape ({problem.dim},) or ({batch}, {problem.dim}); "
+            f"got {np.shape(problem.x0 if x0 is None else x0)}"
+        )
     if not np.all(np.isfinite(start)):
         raise ValueError("x0 must be finite")
     ids = np.arange(batch) if trajectory_ids is None else np.asarray(trajectory_ids)
@@ -196,6 +219,7 @@ def run(
     lo_hi = problem.domain
     alive = xp.ones(batch, dtype=bool)
     diverged_at = xp.full(batch, -1, dtype=xp.int64)
+    nonfinite_at = xp.full(batch, -1, dtype=xp.int64)
     want_summary = record != "final"
     if want_summary:
         with np.errstate(all="ignore"):
@@ -227,6 +251,9 @@ def run(
                     permutation = epoch_permutations(keys, (t - 1) // n, n)
                 idx = component_indices(sampling, keys, t - 1, n, permutation)
                 g = problem.component_grad(x, xp.asarray(idx))
+            bad_g = alive & nonfinite_rows(g, xp)
+            nonfinite_at = xp.where(bad_g, t, nonfinite_at)
+            alive = alive & ~bad_g
             x_new, state = optimizer.step(x, g, state, lr_scale=sched.factor(t))
             if lo_hi is not None:
                 x_new = xp.clip(x_new, lo_hi[0], lo_hi[1])
@@ -252,6 +279,7 @@ def run(
         "grad_norm_final": (("trajectory",), grad_final),
         "diverged": (("trajectory",), to_numpy(diverged_at >= 0)),
         "diverged_at": (("trajectory",), to_numpy(diverged_at)),
+        "nonfinite_at": (("trajectory",), to_numpy(nonfinite_at)),
     }
     if want_summary:
         data["min_grad_norm"] = (("trajectory",), to_numpy(min_grad_norm))
@@ -282,11 +310,17 @@ def run(
         "optimizer_params": json.dumps(scalar_params),
         "sampling": sampling if not stochastic else "iid (stochastic)",
         "schedule": sched.name,
-        "seed": (int(seed) if not isinstance(seed, np.random.SeedSequence)
-                 else f"SeedSequence(entropy={seed.entropy}, spawn_key={seed.spawn_key})"),
+        "seed": (
+            int(seed)
+            if not isinstance(seed, np.random.SeedSequence)
+            else f"SeedSequence(entropy={seed.entropy}, spawn_key={seed.spawn_key})"
+        ),
         "steps": total,
         "record": str(record),
         "diverge_threshold": float(diverge_threshold),
+        "nonfinite_trajectories": warn_nonfinite(
+            f"run of {optimizer.name} on {problem.name}", data["nonfinite_at"][1], never=-1
+        ),
         "backend": be.name,
         "backend_requested": be.requested,
         "environment": json.dumps(environment(be.name, be.device)),

@@ -10,7 +10,7 @@ Consequences that matter for science, not only for speed:
 * NumPy and a GPU kernel can generate identical streams (plain uint64 arithmetic);
 * no generator object is carried around, so there is no hidden state.
 
-Sampling schemes (THEORY.md §1.2): ``"shuffle"`` (a fresh uniform permutation per epoch),
+Sampling schemes (docs/theory §1.2): ``"shuffle"`` (a fresh uniform permutation per epoch),
 ``"iid"`` (uniform with replacement), ``"cyclic"`` (``0, 1, …, n-1, 0, …``).
 """
 
@@ -113,8 +113,9 @@ def iid_indices(keys: np.ndarray, step: int, n: int) -> np.ndarray:
     return np.minimum((u * n).astype(np.int64), n - 1)
 
 
-def component_indices(sampling: str, keys: np.ndarray, step: int, n: int,
-                      permutation: np.ndarray | None = None) -> np.ndarray:
+def component_indices(
+    sampling: str, keys: np.ndarray, step: int, n: int, permutation: np.ndarray | None = None
+) -> np.ndarray:
     """Indices for 0-based ``step``; ``permutation`` is the current epoch's (shuffle only)."""
     check_choice("sampling", sampling, SAMPLING_CHOICES)
     check_int("n", n, minimum=1)

@@ -1,4 +1,4 @@
-r"""Step-size schedules (THEORY.md §1.1).
+r"""Step-size schedules (docs/theory §1.1).
 
 A schedule maps the 1-based index ``t`` of the update being computed to a factor that multiplies
 the optimizer's base step size: :math:`\eta_t = \eta \cdot \mathrm{factor}(t)`.

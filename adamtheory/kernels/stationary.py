@@ -4,7 +4,7 @@ With diminishing steps Adam settles where the *stationary* mean of its direction
 :math:`\mathbb E[m/\sqrt v \mid x] = 0`, the chain (m, v) being run with x frozen. Because v is
 correlated with the sampled gradient, that point :math:`\hat x` differs from the minimiser
 :math:`x^*` when the component gradients differ there (:math:`D_0 > 0`), and the gap shrinks
-as :math:`\beta_2 \to 1` (THEORY.md §3.4: the :math:`O((1-\beta_2)\sqrt{D_0})` term).
+as :math:`\beta_2 \to 1` (docs/theory §3.4: the :math:`O((1-\beta_2)\sqrt{D_0})` term).
 """
 
 from __future__ import annotations
@@ -25,9 +25,18 @@ from .sampling import (
 __all__ = ["stationary_direction", "stationary_root"]
 
 
-def stationary_direction(xs: Any, centres: Any, beta1: float, beta2: float, *,
-                         sampling: str = "shuffle", epochs: int = 2000, burn_in: int = 200,
-                         chains: int = 16, seed: int = 0) -> np.ndarray:
+def stationary_direction(
+    xs: Any,
+    centres: Any,
+    beta1: float,
+    beta2: float,
+    *,
+    sampling: str = "shuffle",
+    epochs: int = 2000,
+    burn_in: int = 200,
+    chains: int = 16,
+    seed: int = 0,
+) -> np.ndarray:
     r"""Per-chain estimates of :math:`\mathbb E[m/\sqrt v]` at each fixed x: (len(xs), chains).
 
     The components are :math:`f_i = \tfrac12(x-b_i)^2` (gradients :math:`x - b_i`); ε = 0, no
@@ -56,8 +65,7 @@ def stationary_direction(xs: Any, centres: Any, beta1: float, beta2: float, *,
                 order = epoch_permutations(keys, epoch, n)
             elif sampling == "iid":
                 steps = np.arange(epoch * n, (epoch + 1) * n, dtype=np.uint64)
-                order = np.minimum((uniforms(keys, steps, STREAM_SAMPLING) * n).astype(int),
-                                   n - 1)
+                order = np.minimum((uniforms(keys, steps, STREAM_SAMPLING) * n).astype(int), n - 1)
             else:
                 order = np.broadcast_to(np.arange(n), (X.size, n))
             for p in range(n):

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from .._validate import check_choice, check_int, check_interval
 from .counterexample import (
     CONVERGED,
     DIVERGED,
+    NONFINITE_GRADIENT,
     UNDECIDED,
     ChainConfig,
     SweepConfig,
@@ -53,12 +53,19 @@ def _select(backend: str, n: int | None = None, gpu_kernel: bool = False) -> str
         else:
             reason = ""
         if backend == "cupy":
-            warnings.warn(f"backend='cupy': {reason}; using the Numba CPU kernel (identical "
-                          "results).", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"backend='cupy': {reason}; using the Numba CPU kernel (identical results).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         return "numba"
     if backend == "cupy":
-        warnings.warn("backend='cupy': this workload has no CUDA kernel; using the Numba CPU "
-                      "kernel (identical results).", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "backend='cupy': this workload has no CUDA kernel; using the Numba CPU "
+            "kernel (identical results).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return "numba"
 
 
@@ -105,7 +112,8 @@ def divergence_sweep(
     -------
     xarray.Dataset
         Dims ``beta1``, ``beta2``, ``replicate``; ``status`` (1 diverged, 0 undecided,
-        -1 converged; see :mod:`adamtheory.kernels.counterexample`), ``diverged_at`` (epoch),
+        -1 converged; see :mod:`adamtheory.kernels.counterexample`; 2, a non-finite gradient,
+        cannot occur with this problem's analytic gradients), ``diverged_at`` (epoch),
         ``x_final``, ``x_half``, ``max_abs_x``, ``min_grad_norm``; attrs record the config,
         backend and versions.
     """
@@ -138,8 +146,7 @@ def divergence_sweep(
             results.setdefault(name, []).append(arr)
     shape = g1.shape
     dims = ("beta1", "beta2", "replicate")
-    data = {name: (dims, np.concatenate(parts).reshape(shape)) for name, parts in
-            results.items()}
+    data = {name: (dims, np.concatenate(parts).reshape(shape)) for name, parts in results.items()}
     return xr.Dataset(
         data,
         coords={"beta1": b1_axis, "beta2": b2_axis, "replicate": np.arange(replicates)},
@@ -147,8 +154,16 @@ def divergence_sweep(
             "config": json.dumps(config.as_dict()),
             "backend": used,
             "backend_requested": backend,
-            "status_codes": json.dumps({"diverged": DIVERGED, "undecided": UNDECIDED,
-                                        "converged": CONVERGED}),
+            # NONFINITE_GRADIENT (2) is part of the encoding but never occurs here: the
+            # counterexample's gradients are analytic (see counterexample.mark_step)
+            "status_codes": json.dumps(
+                {
+                    "diverged": DIVERGED,
+                    "undecided": UNDECIDED,
+                    "converged": CONVERGED,
+                    "nonfinite_gradient": NONFINITE_GRADIENT,
+                }
+            ),
             "environment": json.dumps(environment(used)),
         },
     )
@@ -189,25 +204,29 @@ def drift_estimate(
     for start in range(0, flat1.size, per_chunk):
         stop = min(start + per_chunk, flat1.size)
         ids = np.arange(start * config.chains, stop * config.chains)
-        parts.append(kernel(flat1[start:stop], flat2[start:stop], config,
-                            trajectory_keys(config.seed, ids)))
+        parts.append(
+            kernel(flat1[start:stop], flat2[start:stop], config, trajectory_keys(config.seed, ids))
+        )
     chains = np.concatenate(parts)
     mean = chains.mean(axis=1)
     # identical chains (cyclic order is deterministic) have exactly zero spread; np.std would
     # report ~1e-15 from the rounding of the mean
     spread = np.where(np.ptp(chains, axis=1) == 0, 0.0, chains.std(axis=1, ddof=1))
     sem = spread / np.sqrt(config.chains)
+    from scipy import stats  # here: scipy.stats is slow to import and only drift needs it
+
     half = stats.t.ppf(0.5 + confidence / 2, config.chains - 1) * sem
     dims = ("beta1", "beta2")
     return xr.Dataset(
-        {"drift": (dims, mean.reshape(g1.shape)),
-         "half_width": (dims, half.reshape(g1.shape)),
-         "ci_low": (dims, (mean - half).reshape(g1.shape)),
-         "ci_high": (dims, (mean + half).reshape(g1.shape)),
-         "chain_drift": ((*dims, "chain"), chains.reshape(*g1.shape, config.chains))},
+        {
+            "drift": (dims, mean.reshape(g1.shape)),
+            "half_width": (dims, half.reshape(g1.shape)),
+            "ci_low": (dims, (mean - half).reshape(g1.shape)),
+            "ci_high": (dims, (mean + half).reshape(g1.shape)),
+            "chain_drift": ((*dims, "chain"), chains.reshape(*g1.shape, config.chains)),
+        },
         coords={"beta1": b1_axis, "beta2": b2_axis, "chain": np.arange(config.chains)},
-        attrs={"config": json.dumps(config.__dict__), "confidence": confidence,
-               "backend": used},
+        attrs={"config": json.dumps(config.__dict__), "confidence": confidence, "backend": used},
     )
 
 
@@ -221,7 +240,8 @@ def region_area(status: xr.DataArray) -> float:
     """Area in [0, 1]² of the grid cells whose majority verdict is "diverged".
 
     Each grid point stands for the cell between the midpoints to its neighbours, so
-    non-uniform (e.g. log-spaced) axes are weighted correctly.
+    non-uniform (e.g. log-spaced) axes are weighted correctly. Runs with a non-finite gradient
+    (:data:`~adamtheory.kernels.nonfinite.NONFINITE_GRADIENT`) do not count as diverged.
     """
     diverged = status == DIVERGED
     if "replicate" in status.dims:

@@ -1,105 +1,332 @@
-"""Figures of the O2NC run claims, drawn from their JSON-able ``values`` (cache-friendly)."""
+"""Figures of the O2NC run claims, drawn from their JSON-able ``values`` (cache-friendly).
+
+Each builder names, in its title, what the values record of the setting: the learner
+(``values["learner"]``), the online-to-nonconvex conversion (``values["conversion"]``), λ,
+the batch, and per problem ε and T. A point that cannot be drawn (not finite, or not positive
+on a log axis) is left out and counted in a note under the title.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from .style import PALETTE, SINGLE, WIDTH, finish, finite, styled
 
 __all__ = ["ablation_figure", "coordinate_figure", "corollary_figure", "slope_figure"]
 
+#: ``values["conversion"]`` -> how a title names it (AMC25's options; ZC24's exponential)
+CONVERSIONS = {
+    "uniform": "Option I (uniform)",
+    "anchored": "Option II (anchored)",
+    "schedule-free": "Option III (schedule-free)",
+    "exponential": "exponential conversion",
+}
 
-def _floats(values: Any) -> np.ndarray:
-    return np.array([float(v) for v in values], dtype=np.float64)
+
+def _num(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
 
 
+def _floats(values: Iterable[Any]) -> np.ndarray:
+    return np.array([_num(v) for v in values], dtype=np.float64)
+
+
+def _g(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else str(x)
+
+
+def _setting(values: dict[str, Any], learner: str | None = None) -> str:
+    """ "learner, conversion, λ = …, B trajectories" from what ``values`` records."""
+    parts = []
+    name = values.get("learner", learner)
+    if name:
+        parts.append(str(name))
+    conversion = values.get("conversion")
+    if conversion:
+        parts.append(CONVERSIONS.get(conversion, str(conversion)))
+    lam = _num(values.get("lambda"))
+    if math.isfinite(lam):
+        parts.append(f"λ = {lam:g}")
+    batch = values.get("batch")  # o2nc_run's batch: independent trajectories
+    if batch is not None:
+        parts.append(f"{batch} trajectories")
+    return ", ".join(parts)
+
+
+def _title(setting: str, what: str) -> str:
+    return f"{setting}: {what}" if setting else what
+
+
+@styled
 def corollary_figure(values: dict[str, Any]) -> Figure:
-    """U_t of the run (mean over trajectories) per problem, with the bound factor·ε."""
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    """U_t of the run (mean over trajectories) per problem, with the bound factor·ε.
+
+    The title names the learner and the conversion (``values["learner"]``,
+    ``values["conversion"]``), λ and the number of trajectories; each problem's legend entry
+    its ε and T.
+    """
+    fig = Figure(figsize=SINGLE, layout="constrained")
     ax = fig.add_subplot()
+    notes: list[str] = []
+    factors = set()
     for k, row in enumerate(values["rows"]):
-        colour = f"C{k}"
-        steps, U = _floats(row["trace_step"]), _floats(row["trace_U"])
-        ax.loglog(steps, U, color=colour, label=f"{row['problem']}")
-        ax.axhline(float(row["bound"]), color=colour, ls="--", lw=0.8)
+        colour = PALETTE[k % len(PALETTE)]
+        eps, bound = _num(row.get("epsilon")), _num(row.get("bound"))
+        steps, U = finite(
+            notes,
+            f"U_t of {row['problem']}",
+            _floats(row["trace_step"]),
+            _floats(row["trace_U"]),
+            positive=(True, True),
+        )
+        setting = ([f"ε = {_g(eps)}"] if math.isfinite(eps) else []) + (
+            [f"T = {row['steps']}"] if "steps" in row else []
+        )
+        label = f"{row['problem']}: {', '.join(setting)}" if setting else str(row["problem"])
+        ax.loglog(steps, U, color=colour, label=label)
+        if math.isfinite(bound) and bound > 0:
+            ax.axhline(bound, color=colour, ls="--", lw=0.9)
+            if math.isfinite(eps) and eps > 0:
+                factors.add(round(bound / eps, 6))
+        else:
+            notes.append(f"the bound of {row['problem']} ({row.get('bound')}) is not drawn")
     ax.set_xlabel("step t")
-    ax.set_ylabel("U_t (upper estimate of ||∇F(ȳ_t)||_[λ])")
-    ax.set_title("U_t along the run; dashed: the corollary's bound")
-    ax.legend(fontsize=7)
-    return fig
+    ax.set_ylabel(r"$U_t$ (upper estimate of $\|\nabla F(\bar y_t)\|_{[\lambda]}$)")
+    ax.legend(loc="best")
+    factor = next(iter(factors)) if len(factors) == 1 else None
+    bound = "the bound" + ("" if factor is None else " ε" if factor == 1 else f" {factor:g}ε")
+    shrink = _num(values.get("shrink"))
+    cut = f" (T cut by {shrink:g})" if math.isfinite(shrink) and shrink != 1 else ""
+    what = f"U_t, mean over trajectories{cut}; dashed: {bound}"
+    return finish(fig, _title(_setting(values), what), notes)
 
 
+@styled
 def slope_figure(values: dict[str, Any]) -> Figure:
     """Measured hitting times vs ε (log-log) with the fitted and the predicted slopes."""
-    fig = Figure(figsize=(6.0, 4.2), layout="constrained")
+    fig = Figure(figsize=SINGLE, layout="constrained")
     ax = fig.add_subplot()
+    notes: list[str] = []
+    predicted_drawn = False
     for k, row in enumerate(values["rows"]):
         if "T_hit_mean" not in row:
+            notes.append(
+                f"{row['problem']} not drawn: {row.get('note', 'no mean hitting time recorded')}"
+            )
             continue
-        eps, t_hit = _floats(row["epsilon"]), _floats(row["T_hit_mean"])
-        ax.loglog(eps, t_hit, "o", color=f"C{k}", label=f"{row['problem']} (measured)")
-        fit = np.exp(np.polyval(np.polyfit(np.log(eps), np.log(t_hit), 1), np.log(eps)))
-        ax.loglog(eps, fit, "-", color=f"C{k}",
-                  label=f"fit {float(row['slope']):.2f} [{float(row['slope_low']):.2f}, "
-                        f"{float(row['slope_high']):.2f}]")
-        pred = t_hit[0] * (eps / eps[0]) ** float(row["predicted"])
-        ax.loglog(eps, pred, ":", color="k", label=f"slope {float(row['predicted']):g} "
-                                                   "(derived worst case)")
+        colour = PALETTE[k % len(PALETTE)]
+        eps, t_hit = finite(
+            notes,
+            f"hitting times of {row['problem']}",
+            _floats(row["epsilon"]),
+            _floats(row["T_hit_mean"]),
+            positive=(True, True),
+        )
+        ax.loglog(eps, t_hit, "o", color=colour, label=f"{row['problem']} (measured)")
+        slope, low, high = (_num(row.get(key)) for key in ("slope", "slope_low", "slope_high"))
+        if eps.size >= 2 and math.isfinite(slope):
+            fit = np.exp(np.polyval(np.polyfit(np.log(eps), np.log(t_hit), 1), np.log(eps)))
+            ax.loglog(
+                eps, fit, "-", color=colour, label=f"fit: slope {slope:.2f} [{low:.2f}, {high:.2f}]"
+            )
+        predicted = _num(row.get("predicted"))
+        if eps.size and math.isfinite(predicted):
+            pred = t_hit[0] * (eps / eps[0]) ** predicted
+            ax.loglog(
+                eps,
+                pred,
+                ":",
+                color="black",
+                label=None if predicted_drawn else f"slope {predicted:g} (derived worst case)",
+            )
+            predicted_drawn = True
     ax.set_xlabel("ε")
-    ax.set_ylabel("steps to reach 4ε")
-    ax.legend(fontsize=7)
-    return fig
+    ax.set_ylabel("steps until the running $E_\\tau U_\\tau \\leq 4ε$")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    return finish(
+        fig, _title(_setting(values), "steps to reach 4ε against ε (mean over trajectories)"), notes
+    )
 
 
+@styled
 def coordinate_figure(values: dict[str, Any]) -> Figure:
     """Global / coordinate-wise ‖∇F(ȳ_T)‖₁ ratio vs d, spiky and flat, beside the prediction."""
-    fig = Figure(figsize=(6.0, 4.2), layout="constrained")
+    fig = Figure(figsize=SINGLE, layout="constrained")
     ax = fig.add_subplot()
+    notes: list[str] = []
     rows = list(values["rows"].values())
     for k, kind in enumerate(("spiky", "flat")):
-        sel = sorted((r for r in rows if r["kind"] == kind), key=lambda r: r["d"])
-        d = _floats(r["d"] for r in sel)
-        ax.loglog(d, _floats(r["ratio"] for r in sel), "o-", color=f"C{k}",
-                  label=f"{kind}: measured")
-        ax.loglog(d, _floats(r["predicted_advantage"] for r in sel), ":", color=f"C{k}",
-                  label=f"{kind}: predicted d‖G‖₂²/‖G‖₁²")
+        sel = sorted((r for r in rows if r["kind"] == kind), key=lambda r: _num(r["d"]))
+        d, ratio = finite(
+            notes,
+            f"{kind}: measured",
+            _floats(r["d"] for r in sel),
+            _floats(r["ratio"] for r in sel),
+            positive=(True, True),
+        )
+        ax.loglog(d, ratio, "o-", color=PALETTE[k], label=f"{kind}: measured")
+        d, pred = finite(
+            notes,
+            f"{kind}: predicted",
+            _floats(r["d"] for r in sel),
+            _floats(r["predicted_advantage"] for r in sel),
+            positive=(True, True),
+        )
+        ax.loglog(d, pred, ":", color=PALETTE[k], label=f"{kind}: predicted d‖G‖₂²/‖G‖₁²")
     ax.set_xlabel("dimension d")
-    ax.set_ylabel("advantage of coordinate-wise clipping")
-    ax.legend(fontsize=7)
-    return fig
+    ax.set_ylabel("advantage of coordinate-wise clipping\n(global / coordinate-wise ‖∇F(ȳ_T)‖₁)")
+    ax.legend(loc="best")
+    params = [
+        f"{name} = {_g(_num(values[key]))}"
+        for key, name in (("beta", "β1"), ("D", "D"))
+        if key in values
+    ]
+    if "T" in values:
+        params.append(f"T = {values['T']}")
+    setting = ", ".join([_setting(values, "clipped Adam"), *params])
+    return finish(
+        fig, _title(setting, "coordinate-wise against global clip at equal budgets"), notes
+    )
 
 
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+
+
+def _short(problem: str) -> str:
+    return problem.split(" (")[0]
+
+
+@styled
 def ablation_figure(values: dict[str, Any]) -> Figure:
-    """ABLATE: per problem, one bar per arm (mean over trajectories, log scale) with its 95%
-    interval, for ‖∇F(output_T)‖ (left) and E_τ U_τ (right)."""
-    arms = values["arms"]
+    """ABLATE: per arm (y) and problem (marker), the ratio of the arm's mean to the baseline's
+    with its 95% interval, on a log-ratio axis around 1 (the baseline), for
+    ‖∇F(output_T)‖ (left) and E_τ U_τ (right).
+
+    A lower interval end <= 0 (the delta-method interval is symmetric) cannot be drawn on a
+    log axis: its whisker runs to the panel's left edge and ends in a ◀, and a note says so.
+    """
+    arms = [a for a in values["arms"] if a["name"] != "baseline"]
     problems = [p["problem"] for p in values["problems"]]
+    info = {p["problem"]: p for p in values["problems"]}
     rows = {(r["problem"], r["arm"]): r for r in values["rows"]}
-    fig = Figure(figsize=(9.0, 4.4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    width = 0.8 / len(arms)
-    x = np.arange(len(problems), dtype=np.float64)
-    for ax, key, ylabel in ((axes[0], "gradnorm", "‖∇F(output_T)‖ (mean, 95% CI)"),
-                            (axes[1], "U", "E_τ U_τ, τ uniform (mean, 95% CI)")):
-        for k, arm in enumerate(arms):
-            sel = [rows[(p, arm["name"])] for p in problems]
-            mean = _floats(r[f"{key}_mean"] for r in sel)
-            low = _floats(r[f"{key}_low"] for r in sel)
-            high = _floats(r[f"{key}_high"] for r in sel)
-            # a log axis cannot show a lower end <= 0: stop the whisker at a tenth of the mean
-            low = np.maximum(low, 0.1 * mean)
-            pos = x + (k - (len(arms) - 1) / 2) * width
-            output = {"ybar_T": "ȳ_T"}.get(arm["output"], arm["output"])
-            ax.bar(pos, mean, width, color=f"C{k}", label=f"{arm['label']}: {output}")
-            ax.errorbar(pos, mean, yerr=[mean - low, high - mean], fmt="none", ecolor="k",
-                        elinewidth=0.8, capsize=2)
-        ax.set_yscale("log")
-        ax.set_xticks(x, [p.split(" (")[0] for p in problems], fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
-    # below the panels, so that no bar is hidden behind it
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
-               ncols=min(len(arms), 3), fontsize=8)
-    fig.suptitle("Clipped Adam + EMA: ablations (the same random draws for every arm)",
-                 fontsize=10)
-    return fig
+    height = 0.42 * len(arms) * max(1.0, len(problems) / 3) + 2.2
+    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    notes: list[str] = []
+    y = np.arange(len(arms), dtype=np.float64)
+    spread = 0.7 / max(len(problems), 1)
+    offsets = (np.arange(len(problems)) - (len(problems) - 1) / 2) * spread
+    panels = ((axes[0], "ratio", "‖∇F(output_T)‖"), (axes[1], "U_ratio", "E_τ U_τ, τ uniform"))
+    for ax, key, what in panels:
+        table = np.full((len(problems), len(arms), 3), np.nan)
+        for j, problem in enumerate(problems):
+            for i, arm in enumerate(arms):
+                row = rows.get((problem, arm["name"]), {})
+                table[j, i] = [_num(row.get(f"{key}{s}")) for s in ("", "_low", "_high")]
+        mid = table[..., 0]
+        drawn = np.isfinite(mid) & (mid > 0)
+        if np.any(~drawn):
+            notes.append(
+                f"{what}: {int(np.count_nonzero(~drawn))} ratios not finite or <= 0, not drawn"
+            )
+        ends = table[drawn]
+        known = ends[np.isfinite(ends) & (ends > 0)]
+        known = np.concatenate([known, [1.0]])
+        left, right = float(known.min()) / 1.6, float(known.max()) * 1.6
+        low_cut = drawn & ~(np.isfinite(table[..., 1]) & (table[..., 1] > 0))
+        high_cut = drawn & ~np.isfinite(table[..., 2])
+        for cut, where, tip, why in (
+            (low_cut, "left", "◀", "reach ratio <= 0 (delta method)"),
+            (high_cut, "right", "▶", "have no finite upper end"),
+        ):
+            if np.any(cut):
+                notes.append(
+                    f"{what}: {int(np.count_nonzero(cut))} interval(s) {why}, drawn "
+                    f"to the {where} edge ({tip})"
+                )
+        ax.axvline(
+            1.0,
+            color="black",
+            lw=1.0,
+            zorder=1,
+            label="baseline (ratio 1)" if ax is axes[0] else None,
+        )
+        for j, problem in enumerate(problems):
+            keep = drawn[j]
+            if not keep.any():
+                continue
+            mean = mid[j, keep]
+            low = np.where(low_cut[j, keep], left, table[j, keep, 1])
+            high = np.where(high_cut[j, keep], right, table[j, keep, 2])
+            pos = y[keep] + offsets[j]
+            colour, marker = PALETTE[j % len(PALETTE)], _MARKERS[j % len(_MARKERS)]
+            base = rows.get((problem, "baseline"), {})
+            label = (
+                f"{problem}: T = {info[problem].get('T', '?')}; baseline "
+                f"‖∇F(ȳ_T)‖ = {_g(_num(base.get('gradnorm_mean')))}, "
+                f"E_τ U_τ = {_g(_num(base.get('U_mean')))}"
+            )
+            ax.errorbar(
+                mean,
+                pos,
+                xerr=[mean - low, high - mean],
+                fmt=marker,
+                color=colour,
+                ecolor=colour,
+                elinewidth=1.1,
+                capsize=2.5,
+                zorder=3,
+                label=label if ax is axes[0] else None,
+            )
+            for flag, edge, tip in ((low_cut, left, "<"), (high_cut, right, ">")):
+                cut = flag[j, keep]
+                if cut.any():
+                    ax.plot(
+                        np.full(int(cut.sum()), edge),
+                        pos[cut],
+                        tip,
+                        color=colour,
+                        ms=5,
+                        clip_on=False,
+                        zorder=4,
+                    )
+        ax.set_xscale("log")
+        ax.set_xlim(left, right)
+        subs = (1.0, 2.0, 5.0) if right / left > 10 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+        ax.xaxis.set_major_locator(LogLocator(subs=subs))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(f"{what}: arm / baseline\n(ratio of means, 95% interval)")
+        ax.grid(axis="x", which="major", color="#E5E5E5", lw=0.6, zorder=0)
+        ax.set_title(what)
+    output = {"ybar_T": "ȳ_T", "x_T": "x_T"}
+    axes[0].set_yticks(
+        y, [f"{a['label']}\noutput {output.get(a['output'], a['output'])}" for a in arms]
+    )
+    axes[0].set_ylim(len(arms) - 0.5, -0.5)  # first arm on top
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center")
+    setting = _setting(values, "clipped Adam + model EMA")
+    extra = []
+    if values.get("clip"):
+        extra.append(f"{values['clip']} clip")
+    divisor = _num(values.get("epsilon_divisor"))
+    if math.isfinite(divisor):
+        extra.append(f"ε = ‖∇F(x0)‖/{divisor:g}")
+    setting = ", ".join([setting, *extra])
+    level = _num(values.get("level", 0.95))
+    what = (
+        f"ratio of each arm's mean to the baseline's (same random draws), with its "
+        f"{level:.0%} interval"
+    )
+    return finish(fig, _title(setting, what), notes)

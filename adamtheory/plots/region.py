@@ -3,6 +3,10 @@
 Every function returns a :class:`matplotlib.figure.Figure` and never calls ``plt.show``.
 The β2 axis can be drawn as ``1 - β2`` on a log scale (``scale="log1m"``), which is the only
 readable choice for large n, where the boundary sits at ``1 - β2* ≈ 4/n²``.
+
+The figures draw under :mod:`adamtheory.plots.style` (colour-blind-safe region colours); a grid
+point whose status is not finite is drawn in
+:data:`~adamtheory.plots.style.NONFINITE_COLOUR` and gets its own legend entry, never a gap.
 """
 
 from __future__ import annotations
@@ -16,17 +20,27 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..kernels.nonfinite import NONFINITE_GRADIENT
+from .style import NONFINITE_COLOUR, STATUS_COLOURS, WIDTH, finish, finite, styled
+
 __all__ = ["region_axes", "region_figure", "atlas_figure", "regret_figure"]
 
-_COLOURS = ListedColormap(["#4c9be8", "#d9d9d9", "#e4572e"])  # converged, undecided, diverged
+# converged, undecided, diverged; a non-finite status in NONFINITE_COLOUR
+_COLOURS = ListedColormap(list(STATUS_COLOURS)).with_extremes(bad=NONFINITE_COLOUR)
 
 
 def _y(beta2: np.ndarray, scale: str) -> np.ndarray:
     return 1.0 - beta2 if scale == "log1m" else beta2
 
 
-def region_axes(ax: Any, sweep: xr.Dataset, boundary: dict | None = None, *,
-                scale: str = "linear", title: str = "") -> list:
+def region_axes(
+    ax: Any,
+    sweep: xr.Dataset,
+    boundary: dict | None = None,
+    *,
+    scale: str = "linear",
+    title: str = "",
+) -> list:
     """Draw one region panel into ``ax``.
 
     Parameters
@@ -35,7 +49,7 @@ def region_axes(ax: Any, sweep: xr.Dataset, boundary: dict | None = None, *,
         From :func:`adamtheory.kernels.divergence_sweep` (``status`` over beta1, beta2,
         replicate); the majority verdict over replicates is shown.
     boundary : dict, optional
-        From :func:`adamtheory.claims.regions.predicted_boundary`: its ``grid`` (drift and CI
+        From :func:`adamtheory.analysis.regions.predicted_boundary`: its ``grid`` (drift and CI
         half-width on a β1 × β2 grid) is drawn as the zero contour of the drift, with the
         band where the 95% CI contains 0 shaded.
     scale : {"linear", "log1m"}
@@ -46,17 +60,35 @@ def region_axes(ax: Any, sweep: xr.Dataset, boundary: dict | None = None, *,
     list
         Legend handles (the caller places the legend, outside the data).
     """
-    status = sweep.status
+    # a run whose gradient was NaN/inf (status NONFINITE_GRADIENT = 2) has no class: it is
+    # drawn as not finite, never as diverged (the colour map would clip 2 to "diverged")
+    status = sweep.status.astype(np.float64).where(sweep.status != NONFINITE_GRADIENT)
     if "replicate" in status.dims:
-        status = np.sign(status.mean("replicate")).astype(int)
+        # a replicate whose status is not finite makes the majority unknown (drawn as such)
+        status = np.sign(status.mean("replicate", skipna=False))
     b1 = sweep.beta1.values
     b2 = sweep.beta2.values
     values = status.transpose("beta2", "beta1").values
-    ax.pcolormesh(b1, _y(b2, scale), values, cmap=_COLOURS, vmin=-1.5, vmax=1.5,
-                  shading="nearest", rasterized=True)
-    handles = [Patch(color="#e4572e", label="measured: diverged"),
-               Patch(color="#4c9be8", label="measured: converged"),
-               Patch(color="#d9d9d9", label="undecided")]
+    ax.pcolormesh(
+        b1,
+        _y(b2, scale),
+        values,
+        cmap=_COLOURS,
+        vmin=-1.5,
+        vmax=1.5,
+        shading="nearest",
+        rasterized=True,
+    )
+    handles = [
+        Patch(color=STATUS_COLOURS[2], label="measured: diverged"),
+        Patch(color=STATUS_COLOURS[0], label="measured: converged"),
+        Patch(color=STATUS_COLOURS[1], label="undecided"),
+    ]
+    bad = int(np.count_nonzero(~np.isfinite(values)))
+    if bad:
+        handles.append(
+            Patch(color=NONFINITE_COLOUR, label=f"status not finite ({bad} point{'s' * (bad > 1)})")
+        )
     if boundary is not None and boundary.get("grid") is not None:
         g = boundary["grid"]
         gx = np.asarray(g["beta1"], dtype=float)
@@ -64,18 +96,32 @@ def region_axes(ax: Any, sweep: xr.Dataset, boundary: dict | None = None, *,
         mu = np.asarray(g["drift"], dtype=float).T
         hw = np.asarray(g["half_width"], dtype=float).T
         if np.any(hw > 0):
-            ax.contourf(gx, gy, (np.abs(mu) <= hw).astype(float), levels=[0.5, 1.5],
-                        colors=["black"], alpha=0.25)
-            handles.append(Patch(color="black", alpha=0.25,
-                                 label="95% CI of the simulated drift contains 0"))
+            ax.contourf(
+                gx,
+                gy,
+                (np.abs(mu) <= hw).astype(float),
+                levels=[0.5, 1.5],
+                colors=["black"],
+                alpha=0.25,
+            )
+            handles.append(
+                Patch(color="black", alpha=0.25, label="95% CI of the simulated drift contains 0")
+            )
         ax.contour(gx, gy, mu, levels=[0.0], colors=["black"], linewidths=1.8)
-        handles.append(Line2D([], [], color="black", lw=1.8,
-                              label="predicted boundary (drift = 0)"))
+        handles.append(
+            Line2D([], [], color="black", lw=1.8, label="predicted boundary (drift = 0)")
+        )
     grid = np.linspace(b1.min(), b1.max(), 400)
     curve = grid**2  # beta1 = sqrt(beta2)
     keep = (curve >= b2.min()) & (curve <= b2.max())
-    (dots,) = ax.plot(grid[keep], _y(curve[keep], scale), ":", color="#333333", lw=1.4,
-                      label=r"$\beta_1 = \sqrt{\beta_2}$")
+    (dots,) = ax.plot(
+        grid[keep],
+        _y(curve[keep], scale),
+        ":",
+        color="#333333",
+        lw=1.4,
+        label=r"$\beta_1 = \sqrt{\beta_2}$",
+    )
     handles.append(dots)
     ax.set_xlabel(r"$\beta_1$")
     if scale == "log1m":
@@ -86,53 +132,72 @@ def region_axes(ax: Any, sweep: xr.Dataset, boundary: dict | None = None, *,
         ax.set_ylabel(r"$\beta_2$")
     ax.set_xlim(b1.min(), b1.max())
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return handles
 
 
-def region_figure(sweep: xr.Dataset, boundary: dict | None = None, *, scale: str = "linear",
-                  title: str = "") -> Figure:
+@styled
+def region_figure(
+    sweep: xr.Dataset, boundary: dict | None = None, *, scale: str = "linear", title: str = ""
+) -> Figure:
     """One region panel (measured colours, predicted boundary, β1 = √β2 dotted)."""
     fig = Figure(figsize=(4.8, 5.0), layout="constrained")
     handles = region_axes(fig.add_subplot(), sweep, boundary, scale=scale, title=title)
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
+    fig.legend(
+        handles=handles, loc="outside lower center", ncol=2, fontsize="x-small", frameon=False
+    )
     return fig
 
 
-def atlas_figure(panels: list[tuple[xr.Dataset, dict | None, str]], *,
-                 scale: str = "log1m") -> Figure:
+@styled
+def atlas_figure(
+    panels: list[tuple[xr.Dataset, dict | None, str]], *, scale: str = "log1m"
+) -> Figure:
     """Side-by-side panels ``(sweep, boundary, title)`` sharing one legend."""
     fig = Figure(figsize=(4.2 * len(panels), 4.4), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    handles: list = []
+    by_label: dict[str, Any] = {}  # every panel's entries, once each
     for ax, (sweep, boundary, title) in zip(axes, panels, strict=True):
-        got = region_axes(ax, sweep, boundary, scale=scale, title=title)
-        handles = got if len(got) > len(handles) else handles
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8,
-               frameon=False)
+        for handle in region_axes(ax, sweep, boundary, scale=scale, title=title):
+            by_label.setdefault(handle.get_label(), handle)
+    handles = list(by_label.values())
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=len(handles),
+        fontsize="small",
+        frameon=False,
+    )
     return fig
 
 
-def regret_figure(steps: np.ndarray, paths: dict[str, np.ndarray],
-                  regrets: dict[str, np.ndarray], limit: float, *, title: str = "") -> Figure:
+@styled
+def regret_figure(
+    steps: np.ndarray,
+    paths: dict[str, np.ndarray],
+    regrets: dict[str, np.ndarray],
+    limit: float,
+    *,
+    title: str = "",
+) -> Figure:
     """R18 panel: iterates (left) and average regret R_t/t with the predicted limit (right)."""
-    fig = Figure(figsize=(8.4, 3.4), constrained_layout=True)
+    fig = Figure(figsize=(WIDTH, 3.4), layout="constrained")
     left, right = fig.subplots(1, 2)
+    notes: list[str] = []
+    steps = np.asarray(steps, dtype=np.float64)
     for name, path in paths.items():
-        left.plot(steps, path, label=name, lw=1.2)
+        left.plot(*finite(notes, f"{name} iterates", steps, path), label=name, lw=1.2)
     left.set_xscale("log")
     left.set_xlabel("step t")
     left.set_ylabel(r"$x_t$")
     left.axhline(-1, color="grey", lw=0.8, ls="--")
     left.axhline(1, color="grey", lw=0.8, ls="--")
-    left.legend(fontsize=8)
+    left.legend()
     for name, reg in regrets.items():
-        right.plot(steps[1:], reg, label=name, lw=1.2)
+        right.plot(*finite(notes, f"{name} regret", steps[1:], reg), label=name, lw=1.2)
     right.axhline(limit, color="black", ls=":", label=f"(2C-4)/3 = {limit:.3g}")
     right.set_xscale("log")
     right.set_xlabel("step t")
     right.set_ylabel(r"$R_t/t$")
-    right.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return fig
+    right.legend()
+    return finish(fig, title or None, notes)

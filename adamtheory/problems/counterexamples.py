@@ -1,4 +1,4 @@
-r"""Constructed counterexamples for Adam (THEORY.md §3).
+r"""Constructed counterexamples for Adam (docs/theory §3).
 
 * :func:`one_big_gradient` — Zhang et al. 2022 (Z22) and its 2026 rewrite: one component with a
   large gradient, n-1 with small opposite gradients, glued to quadratics below x = -1.
@@ -17,8 +17,14 @@ from .._arrays import array_namespace
 from .._validate import check_int, check_positive
 from .base import ProblemConstants
 
-__all__ = ["OneBigGradient", "ReddiCyclic", "ReddiStochastic", "one_big_gradient",
-           "reddi_cyclic", "reddi_stochastic"]
+__all__ = [
+    "OneBigGradient",
+    "ReddiCyclic",
+    "ReddiStochastic",
+    "one_big_gradient",
+    "reddi_cyclic",
+    "reddi_stochastic",
+]
 
 
 def _check_x(x: Any) -> None:
@@ -29,7 +35,7 @@ def _check_x(x: Any) -> None:
 
 @dataclass(frozen=True)
 class OneBigGradient:
-    r"""The one-big-gradient finite sum of THEORY.md §3.1 (Z22).
+    r"""The one-big-gradient finite sum of docs/theory §3.1 (Z22).
 
     With :math:`c = 1 + (n-1)a` and :math:`h(x) = x` for :math:`x \ge -1`,
     :math:`h(x) = ((x+2)^2 - 3)/2` for :math:`x < -1`:
@@ -72,8 +78,12 @@ class OneBigGradient:
     def constants(self) -> ProblemConstants:
         n, a, c = self.n, self.a, self.c
         return ProblemConstants(
-            L=c, G=None, D0=0.0, D1=n**2 * (c**2 + (n - 1) * a**2),
-            x_star=(-2.0,), f_star=-3.0 / (2 * n),
+            L=c,
+            G=None,
+            D0=0.0,
+            D1=n**2 * (c**2 + (n - 1) * a**2),
+            x_star=(-2.0,),
+            f_star=-3.0 / (2 * n),
         )
 
     def params(self) -> dict[str, Any]:
@@ -140,8 +150,7 @@ class ReddiCyclic:
     @property
     def constants(self) -> ProblemConstants:
         slope = (self.C - self.period + 1) / self.period
-        return ProblemConstants(L=0.0, G=self.C, D0=None, D1=None, x_star=(-1.0,),
-                                f_star=-slope)
+        return ProblemConstants(L=0.0, G=self.C, D0=None, D1=None, x_star=(-1.0,), f_star=-slope)
 
     def params(self) -> dict[str, Any]:
         return {"C": self.C, "period": self.period, "x0": list(self.x0)}
@@ -189,8 +198,9 @@ class ReddiStochastic:
 
     @property
     def constants(self) -> ProblemConstants:
-        return ProblemConstants(L=0.0, G=self.C, D0=None, D1=None, x_star=(-1.0,),
-                                f_star=-self.delta)
+        return ProblemConstants(
+            L=0.0, G=self.C, D0=None, D1=None, x_star=(-1.0,), f_star=-self.delta
+        )
 
     def params(self) -> dict[str, Any]:
         return {"C": self.C, "delta": self.delta, "p": self.p, "x0": list(self.x0)}

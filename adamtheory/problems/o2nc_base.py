@@ -1,6 +1,6 @@
 r"""Shared types for the O2NC test problems: exact constants and additive noise of known σ.
 
-The online-to-nonconvex conversion bounds (THEORY.md §4) need :math:`G`, :math:`\sigma`,
+The online-to-nonconvex conversion bounds (docs/theory §4) need :math:`G`, :math:`\sigma`,
 :math:`\Delta_F` and, for the gradient-norm corollaries, :math:`L` or :math:`H`. Every O2NC test
 problem returns them as an :class:`O2NCConstants`; noise is kept separate from the problem
 (:class:`GaussianNoise`) so a conversion kernel can pair any problem with any noise level.
@@ -52,7 +52,7 @@ class O2NCConstants:
     curvature_global : bool
         Whether L and H hold on all of :math:`\mathbb{R}^d` even when ``region_radius`` is set
         (a quadratic: its gradient is unbounded, so G needs the box, but L and H = 0 do not).
-        THEORY.md §2's lower estimates need global L or H.
+        docs/theory §2's lower estimates need global L or H.
     """
 
     G: float
@@ -84,7 +84,7 @@ class GaussianNoise:
 
     The oracle returns :math:`g = \nabla F(y) + \xi`; the total level is
     :math:`\sigma = \|\sigma_{\mathrm{coords}}\|_2`, so :math:`\mathbb{E}\|\xi\|_2^2 = \sigma^2`
-    exactly (the THEORY.md §4 assumption :math:`\mathbb{E}\|g - \nabla F\|^2 \le \sigma^2` with
+    exactly (the docs/theory §4 assumption :math:`\mathbb{E}\|g - \nabla F\|^2 \le \sigma^2` with
     equality), and :math:`\sigma_i` is the per-coordinate level of the coordinate-wise bounds.
 
     Parameters

@@ -1,4 +1,4 @@
-r"""O2NC test problems for nonsmooth and coordinate-wise claims (THEORY.md §2, §4; issue #4).
+r"""O2NC test problems for nonsmooth and coordinate-wise claims (docs/theory §2, §4; issue #4).
 
 * :class:`AbsoluteValue` — 1-D :math:`|x|` with its natural Gaussian noise (Goldstein-type).
 * :class:`CoordinateScale` — :math:`F(x) = \sum_i a_i (1 - \cos x_i)` with spiky or flat scales
@@ -74,8 +74,17 @@ class AbsoluteValue:
 
     @property
     def o2nc_constants(self) -> O2NCConstants:
-        return O2NCConstants(G=1.0, G_coords=(1.0,), L=None, H=None, f_star=0.0, x_star=(0.0,),
-                             delta_F=abs(self.x0[0]), region_radius=None, smooth=False)
+        return O2NCConstants(
+            G=1.0,
+            G_coords=(1.0,),
+            L=None,
+            H=None,
+            f_star=0.0,
+            x_star=(0.0,),
+            delta_F=abs(self.x0[0]),
+            region_radius=None,
+            smooth=False,
+        )
 
     def params(self) -> dict[str, Any]:
         return {"x0": list(self.x0), "noise_sigma": self.noise_sigma}
@@ -145,9 +154,16 @@ class CoordinateScale:
     def o2nc_constants(self) -> O2NCConstants:
         a, x0 = np.asarray(self.scales), np.asarray(self.x0)
         return O2NCConstants(
-            G=float(np.linalg.norm(a)), G_coords=self.scales, L=float(a.max()),
-            H=float(a.max()), f_star=0.0, x_star=(0.0,) * self.dim,
-            delta_F=float(np.sum(a * (1.0 - np.cos(x0)))), region_radius=None, smooth=True)
+            G=float(np.linalg.norm(a)),
+            G_coords=self.scales,
+            L=float(a.max()),
+            H=float(a.max()),
+            f_star=0.0,
+            x_star=(0.0,) * self.dim,
+            delta_F=float(np.sum(a * (1.0 - np.cos(x0)))),
+            region_radius=None,
+            smooth=True,
+        )
 
     def proportional_noise(self, sigma: float) -> GaussianNoise:
         r"""Noise of total level ``sigma`` with :math:`\sigma_i = \sigma a_i/\|a\|_2`."""
@@ -187,8 +203,15 @@ def coordinate_scale(scales: Any, *, x0: Any = None) -> CoordinateScale:
     return CoordinateScale(a, start)
 
 
-def spiky_scales(dim: int, *, kind: str = "one", ratio: float = 1e-3, n_spikes: int = 1,
-                 power: float = 2.0, norm: float = 1.0) -> tuple[float, ...]:
+def spiky_scales(
+    dim: int,
+    *,
+    kind: str = "one",
+    ratio: float = 1e-3,
+    n_spikes: int = 1,
+    power: float = 2.0,
+    norm: float = 1.0,
+) -> tuple[float, ...]:
     r"""Spiky scales, normalised to :math:`\|a\|_2` = ``norm`` for every d.
 
     Parameters

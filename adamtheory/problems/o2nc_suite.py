@@ -1,7 +1,7 @@
-r"""Smooth O2NC test problems with exact constants (THEORY.md §2, §4; issue #4).
+r"""Smooth O2NC test problems with exact constants (docs/theory §2, §4; issue #4).
 
 * :class:`DiagonalQuadratic` — :math:`\tfrac12\sum_i h_i(x_i - c_i)^2`; the (λ, ε) measure is
-  exactly :math:`\|\nabla F\|` here (THEORY.md §2), G holds on a box around :math:`x_0`.
+  exactly :math:`\|\nabla F\|` here (docs/theory §2), G holds on a box around :math:`x_0`.
 * :class:`DoubleWell` — a separable double well with bounded gradient.
 * :class:`SmoothedCone` — :math:`\sqrt{\|x - c\|^2 + \rho^2} - \rho`, near-nonsmooth as ρ → 0.
 * :class:`LogCoshValley` — a rotated, anisotropic log-cosh valley (non-separable).
@@ -63,7 +63,7 @@ class DiagonalQuadratic:
     .. math:: G_i = h_i(|x_{0,i} - c_i| + R), \qquad G = \|(G_i)_i\|_2 .
 
     :math:`L = \max_i h_i`, :math:`H = 0`, :math:`f^\star = 0` at :math:`x^\star = c`.
-    For a quadratic the (λ, ε) measure equals :math:`\|\nabla F(x)\|` (THEORY.md §2).
+    For a quadratic the (λ, ε) measure equals :math:`\|\nabla F(x)\|` (docs/theory §2).
 
     Parameters
     ----------
@@ -101,13 +101,25 @@ class DiagonalQuadratic:
         h, c, x0 = (np.asarray(v) for v in (self.curvatures, self.centre, self.x0))
         g = h * (np.abs(x0 - c) + self.radius)
         return O2NCConstants(
-            G=float(np.linalg.norm(g)), G_coords=tuple(g.tolist()), L=float(h.max()), H=0.0,
-            f_star=0.0, x_star=self.centre, delta_F=float(0.5 * np.sum(h * (x0 - c) ** 2)),
-            region_radius=self.radius, smooth=True, curvature_global=True)
+            G=float(np.linalg.norm(g)),
+            G_coords=tuple(g.tolist()),
+            L=float(h.max()),
+            H=0.0,
+            f_star=0.0,
+            x_star=self.centre,
+            delta_F=float(0.5 * np.sum(h * (x0 - c) ** 2)),
+            region_radius=self.radius,
+            smooth=True,
+            curvature_global=True,
+        )
 
     def params(self) -> dict[str, Any]:
-        return {"curvatures": list(self.curvatures), "centre": list(self.centre),
-                "x0": list(self.x0), "radius": self.radius}
+        return {
+            "curvatures": list(self.curvatures),
+            "centre": list(self.centre),
+            "x0": list(self.x0),
+            "radius": self.radius,
+        }
 
     def in_region(self, x: Any) -> Any:
         """Whether each row of ``x`` lies in the box where the constants hold, shape (B,)."""
@@ -132,8 +144,9 @@ class DiagonalQuadratic:
         return _diag_batch(xp, xp.zeros_like(x) + xp.asarray(self.curvatures))
 
 
-def diagonal_quadratic(curvatures: Any, *, centre: Any = None, x0: Any = None,
-                       radius: float | None = None) -> DiagonalQuadratic:
+def diagonal_quadratic(
+    curvatures: Any, *, centre: Any = None, x0: Any = None, radius: float | None = None
+) -> DiagonalQuadratic:
     """See :class:`DiagonalQuadratic`; defaults ``centre = 0``, ``x0 = 1``,
     ``radius = 2 max(‖x0 - centre‖_∞, 1)`` (the box then contains the minimiser)."""
     h = as_vector("curvatures", np.atleast_1d(np.asarray(curvatures, dtype=np.float64)))
@@ -230,9 +243,16 @@ class DoubleWell:
         d, w = self.dim, self.width
         x0 = np.asarray(self.x0)[None]
         return O2NCConstants(
-            G=math.sqrt(d), G_coords=(1.0,) * d, L=l1 / w, H=h1 / w**2, f_star=0.0,
-            x_star=(w * math.acosh(self.bump),) * d, delta_F=float(self.value(x0)[0]),
-            region_radius=None, smooth=True)
+            G=math.sqrt(d),
+            G_coords=(1.0,) * d,
+            L=l1 / w,
+            H=h1 / w**2,
+            f_star=0.0,
+            x_star=(w * math.acosh(self.bump),) * d,
+            delta_F=float(self.value(x0)[0]),
+            region_radius=None,
+            smooth=True,
+        )
 
     def params(self) -> dict[str, Any]:
         return {"x0": list(self.x0), "bump": self.bump, "width": self.width}
@@ -257,8 +277,7 @@ class DoubleWell:
         return _diag_batch(xp, (s * s + a * s - 2.0 * a * s**3) / self.width)
 
 
-def double_well(dim: int, *, bump: float = 2.0, width: float = 1.0,
-                x0: Any = None) -> DoubleWell:
+def double_well(dim: int, *, bump: float = 2.0, width: float = 1.0, x0: Any = None) -> DoubleWell:
     """See :class:`DoubleWell`; the default ``x0 = 0.25 w`` (each coordinate) starts on the
     barrier's slope, where the curvature is negative."""
     dim = check_int("dim", dim, minimum=1)
@@ -319,9 +338,16 @@ class SmoothedCone:
     def o2nc_constants(self) -> O2NCConstants:
         x0 = np.asarray(self.x0)[None]
         return O2NCConstants(
-            G=1.0, G_coords=(1.0,) * self.dim, L=1.0 / self.rho, H=CONE_THIRD / self.rho**2,
-            f_star=0.0, x_star=self.centre, delta_F=float(self.value(x0)[0]),
-            region_radius=None, smooth=True)
+            G=1.0,
+            G_coords=(1.0,) * self.dim,
+            L=1.0 / self.rho,
+            H=CONE_THIRD / self.rho**2,
+            f_star=0.0,
+            x_star=self.centre,
+            delta_F=float(self.value(x0)[0]),
+            region_radius=None,
+            smooth=True,
+        )
 
     def params(self) -> dict[str, Any]:
         return {"x0": list(self.x0), "rho": self.rho, "centre": list(self.centre)}
@@ -430,14 +456,25 @@ class LogCoshValley:
     def o2nc_constants(self) -> O2NCConstants:
         q, a, w = (np.asarray(v) for v in (self.rotation, self.amplitudes, self.widths))
         return O2NCConstants(
-            G=float(np.linalg.norm(a)), G_coords=tuple((a @ np.abs(q)).tolist()),
-            L=float(np.max(a / w)), H=LOG_COSH_THIRD * float(np.max(a / w**2)), f_star=0.0,
-            x_star=self.centre, delta_F=float(self.value(np.asarray(self.x0)[None])[0]),
-            region_radius=None, smooth=True)
+            G=float(np.linalg.norm(a)),
+            G_coords=tuple((a @ np.abs(q)).tolist()),
+            L=float(np.max(a / w)),
+            H=LOG_COSH_THIRD * float(np.max(a / w**2)),
+            f_star=0.0,
+            x_star=self.centre,
+            delta_F=float(self.value(np.asarray(self.x0)[None])[0]),
+            region_radius=None,
+            smooth=True,
+        )
 
     def params(self) -> dict[str, Any]:
-        return {"rotation": [list(r) for r in self.rotation], "amplitudes": list(self.amplitudes),
-                "widths": list(self.widths), "centre": list(self.centre), "x0": list(self.x0)}
+        return {
+            "rotation": [list(r) for r in self.rotation],
+            "amplitudes": list(self.amplitudes),
+            "widths": list(self.widths),
+            "centre": list(self.centre),
+            "x0": list(self.x0),
+        }
 
     def _scaled(self, x: Any) -> tuple[Any, Any]:
         check_batch(x, self.dim)
@@ -473,8 +510,15 @@ def random_rotation(dim: int, seed: int) -> np.ndarray:
     return q * np.sign(np.diag(r))[None, :]
 
 
-def log_cosh_valley(dim: int, *, valley_width: float = 10.0, amplitudes: Any = 1.0,
-                    seed: int = 0, centre: Any = None, x0: Any = None) -> LogCoshValley:
+def log_cosh_valley(
+    dim: int,
+    *,
+    valley_width: float = 10.0,
+    amplitudes: Any = 1.0,
+    seed: int = 0,
+    centre: Any = None,
+    x0: Any = None,
+) -> LogCoshValley:
     r"""See :class:`LogCoshValley`: a random rotation from ``seed``, widths
     ``(valley_width, 1, ..., 1)`` (the floor runs along :math:`q_1`), and by default
     ``x0 = c + Q^T (valley_width, 1, ..., 1)`` — one width out along every direction."""
@@ -486,5 +530,10 @@ def log_cosh_valley(dim: int, *, valley_width: float = 10.0, amplitudes: Any = 1
     c = np.zeros(dim) if centre is None else np.asarray(as_vector("centre", centre, dim))
     start = c + q.T @ w if x0 is None else np.asarray(as_vector("x0", x0, dim))
     a = as_vector("amplitudes", amplitudes, dim)
-    return LogCoshValley(tuple(map(tuple, q.tolist())), a, tuple(w.tolist()),
-                         tuple(c.tolist()), tuple(start.tolist()))
+    return LogCoshValley(
+        tuple(map(tuple, q.tolist())),
+        a,
+        tuple(w.tolist()),
+        tuple(c.tolist()),
+        tuple(start.tolist()),
+    )

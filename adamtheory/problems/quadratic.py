@@ -1,4 +1,4 @@
-r"""Quadratic finite sums :math:`f_i(x) = \tfrac12\|x - b_i\|^2` (THEORY.md §3.4, D0 > 0)."""
+r"""Quadratic finite sums :math:`f_i(x) = \tfrac12\|x - b_i\|^2` (docs/theory §3.4, D0 > 0)."""
 
 from __future__ import annotations
 
@@ -57,8 +57,14 @@ class QuadraticFiniteSum:
         b = self.b
         mean = b.mean(axis=0)
         spread = float(np.sum((b - mean) ** 2))
-        return ProblemConstants(L=1.0, G=None, D0=spread, D1=float(self.n),
-                                x_star=tuple(mean.tolist()), f_star=spread / (2 * self.n))
+        return ProblemConstants(
+            L=1.0,
+            G=None,
+            D0=spread,
+            D1=float(self.n),
+            x_star=tuple(mean.tolist()),
+            f_star=spread / (2 * self.n),
+        )
 
     def params(self) -> dict[str, Any]:
         return {"centres": [list(r) for r in self.centres], "x0": list(self.x0)}
@@ -92,5 +98,6 @@ def quadratic_finite_sum(centres: Any, x0: Any = None) -> QuadraticFiniteSum:
     b = np.asarray(centres, dtype=np.float64)
     if b.ndim == 1:
         b = b[:, None]
-    return QuadraticFiniteSum(tuple(map(tuple, b.tolist())),
-                              None if x0 is None else tuple(np.atleast_1d(x0).tolist()))
+    return QuadraticFiniteSum(
+        tuple(map(tuple, b.tolist())), None if x0 is None else tuple(np.atleast_1d(x0).tolist())
+    )

@@ -51,19 +51,30 @@ class CosineLandscape:
     @property
     def constants(self) -> ProblemConstants:
         a = np.asarray(self.frequencies)
-        return ProblemConstants(L=float(a.max()), G=float(np.sqrt(a.size)), D0=None, D1=None,
-                                x_star=tuple((np.pi / a).tolist()),
-                                f_star=float(-np.sum(1.0 / a)))
+        return ProblemConstants(
+            L=float(a.max()),
+            G=float(np.sqrt(a.size)),
+            D0=None,
+            D1=None,
+            x_star=tuple((np.pi / a).tolist()),
+            f_star=float(-np.sum(1.0 / a)),
+        )
 
     @property
     def o2nc_constants(self) -> O2NCConstants:
         a = np.asarray(self.frequencies)
         f_star = float(-np.sum(1.0 / a))
         return O2NCConstants(
-            G=float(np.sqrt(a.size)), G_coords=(1.0,) * a.size, L=float(a.max()),
-            H=float(a.max() ** 2), f_star=f_star, x_star=tuple((np.pi / a).tolist()),
+            G=float(np.sqrt(a.size)),
+            G_coords=(1.0,) * a.size,
+            L=float(a.max()),
+            H=float(a.max() ** 2),
+            f_star=f_star,
+            x_star=tuple((np.pi / a).tolist()),
             delta_F=float(self.value(np.asarray(self.x0)[None])[0]) - f_star,
-            region_radius=None, smooth=True)
+            region_radius=None,
+            smooth=True,
+        )
 
     def params(self) -> dict[str, Any]:
         return {"frequencies": list(self.frequencies)}

@@ -51,8 +51,7 @@ class ComponentList:
             raise ValueError("component_grad must be a callable or a non-empty list of callables")
         for i, fn in enumerate(self.functions):
             if not callable(fn):
-                raise TypeError(f"component_grad[{i}] must be callable; got "
-                                f"{type(fn).__name__}")
+                raise TypeError(f"component_grad[{i}] must be callable; got {type(fn).__name__}")
 
     def __call__(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         out = np.empty(x.shape, dtype=np.float64)
@@ -60,9 +59,11 @@ class ComponentList:
             rows = idx == i
             got = np.asarray(self.functions[int(i)](x[rows]), dtype=np.float64)
             if got.shape != (int(rows.sum()), x.shape[1]):
-                raise ValueError(f"component_grad[{int(i)}] must return shape "
-                                 f"({int(rows.sum())}, {x.shape[1]}) for x of shape "
-                                 f"{x[rows].shape}; got {got.shape}")
+                raise ValueError(
+                    f"component_grad[{int(i)}] must return shape "
+                    f"({int(rows.sum())}, {x.shape[1]}) for x of shape "
+                    f"{x[rows].shape}; got {got.shape}"
+                )
             out[rows] = got
         return out
 
@@ -77,11 +78,13 @@ def _checked_gradient(who: str, got: Any, shape: tuple[int, ...]) -> np.ndarray:
     try:
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{who} must return a real array of shape (B, d); got "
-                        f"{type(got).__name__}") from None
+        raise TypeError(
+            f"{who} must return a real array of shape (B, d); got {type(got).__name__}"
+        ) from None
     if arr.shape != shape:
-        raise ValueError(f"{who} must return shape {shape} (one gradient per row of x); got "
-                         f"{arr.shape}")
+        raise ValueError(
+            f"{who} must return shape {shape} (one gradient per row of x); got {arr.shape}"
+        )
     return arr
 
 
@@ -89,8 +92,10 @@ def _checked_value(problem: Any, x: Any, factory: str) -> np.ndarray:
     """``problem.value_fn`` at the rows of ``x``, shape (B,), or a clear error."""
     x = _check_batch(x, problem.dim)
     if problem.value_fn is None:
-        raise ValueError(f"problem {problem.name!r} has no value function: pass value= to "
-                         f"{factory} to evaluate it")
+        raise ValueError(
+            f"problem {problem.name!r} has no value function: pass value= to "
+            f"{factory} to evaluate it"
+        )
     out = np.asarray(problem.value_fn(x), dtype=np.float64)
     if out.shape != (x.shape[0],):
         raise ValueError(f"value must return shape ({x.shape[0]},); got {out.shape}")
@@ -109,6 +114,10 @@ def _as_point(name: str, value: Any) -> tuple[float, ...]:
 @dataclass(frozen=True)
 class UserFiniteSum:
     r"""A finite sum :math:`f = \frac1n\sum_{i<n} f_i` known through its component gradients.
+
+    A gradient that turns NaN/inf during a sweep freezes that trajectory with status
+    ``NONFINITE_GRADIENT`` (not diverged) and the step in ``nonfinite_at``, with one warning
+    per sweep (:class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning`).
 
     Attributes
     ----------
@@ -142,15 +151,18 @@ class UserFiniteSum:
 
     def __post_init__(self) -> None:
         if not callable(self.component_grad):
-            raise TypeError("component_grad must be callable (x, idx) -> array of shape (B, d); "
-                            f"got {type(self.component_grad).__name__}")
+            raise TypeError(
+                "component_grad must be callable (x, idx) -> array of shape (B, d); "
+                f"got {type(self.component_grad).__name__}"
+            )
         check_int("n", self.n, minimum=1)
         object.__setattr__(self, "x0", _as_point("x0", self.x0))
         if self.x_star is not None:
             object.__setattr__(self, "x_star", _as_point("x_star", self.x_star))
             if len(self.x_star) != len(self.x0):
-                raise ValueError(f"x_star must have length d = {len(self.x0)} like x0; got "
-                                 f"{len(self.x_star)}")
+                raise ValueError(
+                    f"x_star must have length d = {len(self.x0)} like x0; got {len(self.x_star)}"
+                )
         if self.value_fn is not None and not callable(self.value_fn):
             raise TypeError(f"value must be callable x -> (B,); got {type(self.value_fn).__name__}")
         if not isinstance(self.name, str):
@@ -159,8 +171,10 @@ class UserFiniteSum:
         grads = self.component_grad_checked(probe, np.arange(self.n, dtype=np.int64))
         if not np.all(np.isfinite(grads)):
             bad = int(np.nonzero(~np.isfinite(grads).all(axis=1))[0][0])
-            raise ValueError(f"component_grad returned a non-finite gradient at x0 for "
-                             f"component {bad}: {grads[bad].tolist()}")
+            raise ValueError(
+                f"component_grad returned a non-finite gradient at x0 for "
+                f"component {bad}: {grads[bad].tolist()}"
+            )
 
     @property
     def dim(self) -> int:
@@ -179,16 +193,24 @@ class UserFiniteSum:
         f_star = math.nan
         if self.x_star is not None and self.value_fn is not None:
             f_star = float(self.value(np.asarray([self.x_star]))[0])
-        return ProblemConstants(L=None, G=None, D0=None, D1=None,
-                                x_star=self.x_star if self.x_star is not None else (),
-                                f_star=f_star)
+        return ProblemConstants(
+            L=None,
+            G=None,
+            D0=None,
+            D1=None,
+            x_star=self.x_star if self.x_star is not None else (),
+            f_star=f_star,
+        )
 
     def params(self) -> dict[str, Any]:
         fn = self.component_grad
         label = getattr(fn, "__qualname__", type(fn).__name__)
-        return {"n": self.n, "x0": list(self.x0),
-                "x_star": None if self.x_star is None else list(self.x_star),
-                "component_grad": str(label)}
+        return {
+            "n": self.n,
+            "x0": list(self.x0),
+            "x_star": None if self.x_star is None else list(self.x_star),
+            "component_grad": str(label),
+        }
 
     def component_grad_checked(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """``component_grad`` with its output checked: float64 of shape (B, d), or ValueError."""
@@ -207,10 +229,15 @@ class UserFiniteSum:
         return _checked_value(self, x, "user_finite_sum")
 
 
-def user_finite_sum(component_grad: Callable[..., Any] | Sequence[Callable[..., Any]], *,
-                    n: int | None = None, x0: Any, x_star: Any = None,
-                    value: Callable[[np.ndarray], Any] | None = None,
-                    name: str = "user_finite_sum") -> UserFiniteSum:
+def user_finite_sum(
+    component_grad: Callable[..., Any] | Sequence[Callable[..., Any]],
+    *,
+    n: int | None = None,
+    x0: Any,
+    x_star: Any = None,
+    value: Callable[[np.ndarray], Any] | None = None,
+    name: str = "user_finite_sum",
+) -> UserFiniteSum:
     """Build a :class:`UserFiniteSum`.
 
     Parameters
@@ -231,19 +258,23 @@ def user_finite_sum(component_grad: Callable[..., Any] | Sequence[Callable[..., 
     """
     if callable(component_grad):
         if n is None:
-            raise ValueError("n is required when component_grad is a single function "
-                             "(x, idx) -> (B, d)")
+            raise ValueError(
+                "n is required when component_grad is a single function (x, idx) -> (B, d)"
+            )
         fn = component_grad
     elif isinstance(component_grad, Sequence) and not isinstance(component_grad, str):
         fn = ComponentList(tuple(component_grad))
         if n is None:
             n = len(fn.functions)
         elif n != len(fn.functions):
-            raise ValueError(f"n = {n} disagrees with the {len(fn.functions)} component "
-                             "functions given")
+            raise ValueError(
+                f"n = {n} disagrees with the {len(fn.functions)} component functions given"
+            )
     else:
-        raise TypeError("component_grad must be a callable (x, idx) -> (B, d) or a list of n "
-                        f"callables x -> (m, d); got {type(component_grad).__name__}")
+        raise TypeError(
+            "component_grad must be a callable (x, idx) -> (B, d) or a list of n "
+            f"callables x -> (m, d); got {type(component_grad).__name__}"
+        )
     return UserFiniteSum(fn, n, x0, None if x_star is None else x_star, value, name)
 
 
@@ -255,7 +286,11 @@ class UserFunction:
     ``x0``, ``grad``, ``value``), so any conversion × learner runs on it and returns the online
     estimate :math:`U_t`. The O2NC constants are what the *user* states; the toolkit cannot
     certify a supremum of someone else's gradient, but ``o2nc_run`` records the largest
-    gradient norm it met (``max_query_grad``) so the stated G can be checked against it.
+    gradient norm it met (``max_query_grad``) and checks the stated G (:attr:`stated_G`)
+    against it: when a run exceeds it, the run emits one
+    :class:`~adamtheory.kernels.nonfinite.StatedConstantWarning` and records
+    ``G_exceeded = 1`` in its attrs. A gradient that returns NaN/inf during a run is reported
+    too (:class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning`, ``nonfinite_at``).
 
     Attributes
     ----------
@@ -285,8 +320,10 @@ class UserFunction:
 
     def __post_init__(self) -> None:
         if not callable(self.grad_fn):
-            raise TypeError("grad must be callable x -> array of shape (B, d); got "
-                            f"{type(self.grad_fn).__name__}")
+            raise TypeError(
+                "grad must be callable x -> array of shape (B, d); got "
+                f"{type(self.grad_fn).__name__}"
+            )
         object.__setattr__(self, "x0", _as_point("x0", self.x0))
         if self.value_fn is not None and not callable(self.value_fn):
             raise TypeError(f"value must be callable x -> (B,); got {type(self.value_fn).__name__}")
@@ -313,6 +350,11 @@ class UserFunction:
         return self.value_fn is not None
 
     @property
+    def stated_G(self) -> float | None:
+        """The G the user stated (None if none): what ``o2nc_run`` checks its gradients against."""
+        return self.G
+
+    @property
     def o2nc_constants(self) -> O2NCConstants:
         """The stated constants as :class:`~adamtheory.problems.o2nc_base.O2NCConstants`.
 
@@ -322,12 +364,22 @@ class UserFunction:
         """
         missing = [k for k in ("G", "delta_F") if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"problem {self.name!r} states no {' and no '.join(missing)}: pass "
-                             "G (a bound on |grad F|) and delta_F (>= F(x0) - inf F) to "
-                             "user_function for the O2NC parameters")
-        return O2NCConstants(G=self.G, G_coords=(self.G,) * self.dim, L=self.L, H=None,
-                             f_star=math.nan, x_star=None, delta_F=self.delta_F,
-                             region_radius=None, smooth=self.L is not None)
+            raise ValueError(
+                f"problem {self.name!r} states no {' and no '.join(missing)}: pass "
+                "G (a bound on |grad F|) and delta_F (>= F(x0) - inf F) to "
+                "user_function for the O2NC parameters"
+            )
+        return O2NCConstants(
+            G=self.G,
+            G_coords=(self.G,) * self.dim,
+            L=self.L,
+            H=None,
+            f_star=math.nan,
+            x_star=None,
+            delta_F=self.delta_F,
+            region_radius=None,
+            smooth=self.L is not None,
+        )
 
     def grad(self, x: Any) -> np.ndarray:
         """∇F at each row of ``x`` (B, d), checked: float64 of shape (B, d)."""
@@ -340,14 +392,26 @@ class UserFunction:
 
     def params(self) -> dict[str, Any]:
         label = getattr(self.grad_fn, "__qualname__", type(self.grad_fn).__name__)
-        return {"x0": list(self.x0), "G": self.G, "delta_F": self.delta_F, "L": self.L,
-                "grad": str(label), "name": self.name}
+        return {
+            "x0": list(self.x0),
+            "G": self.G,
+            "delta_F": self.delta_F,
+            "L": self.L,
+            "grad": str(label),
+            "name": self.name,
+        }
 
 
-def user_function(grad: Callable[[np.ndarray], Any], *, x0: Any,
-                  value: Callable[[np.ndarray], Any] | None = None, G: float | None = None,
-                  delta_F: float | None = None, L: float | None = None,
-                  name: str = "user_function") -> UserFunction:
+def user_function(
+    grad: Callable[[np.ndarray], Any],
+    *,
+    x0: Any,
+    value: Callable[[np.ndarray], Any] | None = None,
+    G: float | None = None,
+    delta_F: float | None = None,
+    L: float | None = None,
+    name: str = "user_function",
+) -> UserFunction:
     """Build a :class:`UserFunction` (a deterministic F for :func:`~adamtheory.o2nc_run`).
 
     Parameters

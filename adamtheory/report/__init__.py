@@ -3,7 +3,9 @@
 ``adamtheory verify --out DIR`` writes, into DIR, ``results.json`` (the machine-readable
 results), ``report.md`` (figures linked from ``figures/``), ``report.html`` (one
 self-contained file, figures embedded) and ``figures/<id>.png``. Results are cached per claim
-(:mod:`adamtheory.report.cache`).
+(:mod:`adamtheory.report.cache`). Every file is written atomically (a temporary file in the
+same directory, then ``os.replace``; :mod:`adamtheory._files`): an interrupt leaves each file
+either as it was or complete, never empty or half-written.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._files import atomic_write_bytes, atomic_write_text
 from .cache import ResultCache, cache_key, default_cache_dir, source_digest
 from .fields import figure_name, intervals, seed_sequence
-from .figures import render_all, render_figure
+from .figures import render_all, render_figure, write_formats
 from .html import report_html
 from .markdown import report_markdown
 
@@ -38,8 +41,12 @@ def annotate(result: dict[str, Any], *, cached: bool) -> dict[str, Any]:
     Adds ``cached`` (whether it came from the cache), ``intervals`` (as the claim reports
     them) and ``seed_sequence`` (the claim's own random stream).
     """
-    return {**result, "cached": bool(cached), "intervals": intervals(result),
-            "seed_sequence": seed_sequence(result)}
+    return {
+        **result,
+        "cached": bool(cached),
+        "intervals": intervals(result),
+        "seed_sequence": seed_sequence(result),
+    }
 
 
 def write_report(payload: dict[str, Any], images: dict[str, bytes | str], out: Path) -> None:
@@ -47,20 +54,32 @@ def write_report(payload: dict[str, Any], images: dict[str, bytes | str], out: P
 
     ``images`` maps claim ids to PNG bytes, or to the message of a figure that failed; each
     claim's ``figure`` (path relative to ``out``) or ``figure_error`` is set in ``payload``.
+
+    All three documents are rendered before anything is written, and each file is written
+    atomically (temporary file in ``out``, then ``os.replace``): an error or an interrupt
+    (KeyboardInterrupt) leaves every file either as it was or complete, never 0-byte or
+    half-written, and no temporary file behind.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    figures: dict[Path, bytes] = {}
     for result in payload["claims"]:
         image = images.get(result["id"])
         result["figure"] = None
         if isinstance(image, bytes):
             path = out / "figures" / figure_name(result["id"])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(image)
+            figures[path] = image
             result["figure"] = f"figures/{path.name}"
         elif isinstance(image, str):
             result["figure_error"] = image
-    (out / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    (out / "report.md").write_text(report_markdown(payload), encoding="utf-8")
-    (out / "report.html").write_text(report_html(payload, images), encoding="utf-8")
+    documents = {
+        "results.json": json.dumps(payload, indent=2, ensure_ascii=False),
+        "report.md": report_markdown(payload),
+        "report.html": report_html(payload, images),
+    }
+    for path, image in figures.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, image)
+        write_formats(image, path)  # figures/<id>.svg and .pdf next to the PNG
+    for name, text in documents.items():
+        atomic_write_text(out / name, text)

@@ -14,10 +14,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .._files import atomic_write_text
 
 __all__ = ["FORMAT", "ResultCache", "cache_key", "default_cache_dir", "source_digest"]
 
@@ -54,9 +55,15 @@ def source_digest(package_dir: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def cache_key(description: dict[str, Any], *, profile: str, seed: int,
-              backend: dict[str, Any], environment: dict[str, Any],
-              source: str) -> dict[str, Any]:
+def cache_key(
+    description: dict[str, Any],
+    *,
+    profile: str,
+    seed: int,
+    backend: dict[str, Any],
+    environment: dict[str, Any],
+    source: str,
+) -> dict[str, Any]:
     """Everything a cached result must agree on to be reused (a JSON-able dict).
 
     Parameters
@@ -76,10 +83,15 @@ def cache_key(description: dict[str, Any], *, profile: str, seed: int,
     """
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    return {"format": FORMAT, "claim": dict(description), "profile": str(profile),
-            "seed": seed, "backend": dict(backend),
-            "versions": {k: environment[k] for k in _KEY_VERSIONS if k in environment},
-            "source": str(source)}
+    return {
+        "format": FORMAT,
+        "claim": dict(description),
+        "profile": str(profile),
+        "seed": seed,
+        "backend": dict(backend),
+        "versions": {k: environment[k] for k in _KEY_VERSIONS if k in environment},
+        "source": str(source),
+    }
 
 
 def _digest(key: dict[str, Any]) -> str:
@@ -122,16 +134,10 @@ class ResultCache:
         """Write ``result`` for ``key`` atomically (temporary file, then rename); its path."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"format": FORMAT, "digest": _digest(key), "key": key,
-                           "result": result}, indent=1, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:  # includes KeyboardInterrupt: never leave a partial file behind
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        text = json.dumps(
+            {"format": FORMAT, "digest": _digest(key), "key": key, "result": result},
+            indent=1,
+            ensure_ascii=False,
+        )
+        # temporary file + os.replace: an interrupt never leaves a partial file behind
+        return atomic_write_text(target, text)

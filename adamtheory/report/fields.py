@@ -51,8 +51,11 @@ def _is_number(v: Any) -> bool:
 
 
 def _is_pair(v: Any) -> bool:
-    return isinstance(v, list) and len(v) == 2 and all(_is_number(x) or x in ("nan", "inf",
-                                                                              "-inf") for x in v)
+    return (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(_is_number(x) or x in ("nan", "inf", "-inf") for x in v)
+    )
 
 
 def _fmt(v: Any) -> str:

@@ -3,7 +3,9 @@
 ``adamtheory figures`` regenerates ``figures/``: the divergence atlas and the R18 figure are
 built there directly; the O2NC figures are the figures of the claims named in
 :data:`CLAIM_GALLERY`, so the gallery shows exactly what ``adamtheory verify`` measured (same
-profile and seed give the same numbers).
+profile and seed give the same numbers). The gallery and the report draw the same figures under
+one style (:mod:`adamtheory.plots.style`) and save them alike, as a 300-dpi PNG with PDF and
+SVG copies of the same stem (:func:`adamtheory.plots.save_figure`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CLAIM_GALLERY", "GalleryFigure", "claim_gallery"]
 
-#: gallery file name -> id of the claim whose figure it is
+#: gallery file name (the PNG; the PDF and SVG share its stem) -> id of the claim it draws
 CLAIM_GALLERY: dict[str, str] = {
     "o2nc_U_trace.png": "O2NC-COR41",
     "o2nc_rate_slope.png": "O2NC-SLOPE",
@@ -41,8 +43,13 @@ class GalleryFigure:
     figure: Figure
 
 
-def claim_gallery(*, profile: str = "quick", seed: int = 0, backend: str = "numpy",
-                  names: tuple[str, ...] | None = None) -> Iterator[GalleryFigure]:
+def claim_gallery(
+    *,
+    profile: str = "quick",
+    seed: int = 0,
+    backend: str = "numpy",
+    names: tuple[str, ...] | None = None,
+) -> Iterator[GalleryFigure]:
     """Run the gallery's claims and yield their figures, one at a time.
 
     Parameters
@@ -71,5 +78,10 @@ def claim_gallery(*, profile: str = "quick", seed: int = 0, backend: str = "nump
         if "error" in result.values:
             raise RuntimeError(f"{claim.id} crashed: {result.values['error']}")
         values = json.loads(json.dumps(result.to_json()["values"]))
-        yield GalleryFigure(name=name, claim_id=claim.id, verdict=result.verdict,
-                            seconds=time.perf_counter() - start, figure=claim.figure(values))
+        yield GalleryFigure(
+            name=name,
+            claim_id=claim.id,
+            verdict=result.verdict,
+            seconds=time.perf_counter() - start,
+            figure=claim.figure(values),
+        )

@@ -9,6 +9,10 @@ Plugins: :func:`load_plugin` imports a module and returns its module-level ``CLA
 sequence; :func:`entry_point_claims` collects the claims that installed packages expose
 through the entry-point group ``adamtheory.claims`` (each entry point names a module or a
 sequence of claims).
+
+Before any computation, :func:`~adamtheory.report.preflight.check_output` proves each output
+path writable and :func:`~adamtheory.report.preflight.plan_backend` resolves the backend once,
+recording a fallback instead of warning at every kernel call.
 """
 
 from __future__ import annotations
@@ -19,15 +23,28 @@ import importlib.util
 import inspect
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..claims.base import PROFILES, VERDICTS, Claim, ClaimResult, run_claim
+from .preflight import BACKENDS, BackendPlan, BackendUnavailable, check_output, plan_backend
 
-__all__ = ["ENTRY_POINT_GROUP", "Verification", "entry_point_claims", "load_plugin",
-           "select_claims", "verify"]
+__all__ = [
+    "BACKENDS",
+    "ENTRY_POINT_GROUP",
+    "BackendPlan",
+    "BackendUnavailable",
+    "Verification",
+    "check_output",
+    "entry_point_claims",
+    "load_plugin",
+    "plan_backend",
+    "select_claims",
+    "verify",
+]
 
 #: The entry-point group through which a package exposes claims to ``adamtheory verify``.
 ENTRY_POINT_GROUP = "adamtheory.claims"
@@ -62,8 +79,9 @@ def _check_claims(claims: Iterable[Any], origin: str) -> list[Claim]:
     out = list(claims)
     for c in out:
         if not isinstance(c, Claim):
-            raise TypeError(f"{origin}: every entry must be an adamtheory.Claim; got "
-                            f"{type(c).__name__}")
+            raise TypeError(
+                f"{origin}: every entry must be an adamtheory.Claim; got {type(c).__name__}"
+            )
     return out
 
 
@@ -90,8 +108,7 @@ def load_plugin(module: str) -> list[Claim]:
     """The claims of plugin ``module``: an importable module path (``my_pkg.claims``) or a
     ``.py`` file path, whose module-level ``CLAIMS`` is a sequence of claims."""
     if not isinstance(module, str) or not module.strip():
-        raise ValueError(f"plugin must be an importable module path or a .py file; got "
-                         f"{module!r}")
+        raise ValueError(f"plugin must be an importable module path or a .py file; got {module!r}")
     try:
         mod = _import(module)
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's plugin's
@@ -99,8 +116,9 @@ def load_plugin(module: str) -> list[Claim]:
         raise ValueError(f"plugin {module!r} cannot be imported ({reason})") from None
     claims = getattr(mod, "CLAIMS", None)
     if claims is None or isinstance(claims, (str, bytes)) or not isinstance(claims, Sequence):
-        raise ValueError(f"plugin {module!r} has no module-level CLAIMS sequence of "
-                         "adamtheory.Claim")
+        raise ValueError(
+            f"plugin {module!r} has no module-level CLAIMS sequence of adamtheory.Claim"
+        )
     return _check_claims(claims, f"plugin {module!r} CLAIMS")
 
 
@@ -113,9 +131,11 @@ def entry_point_claims() -> list[Claim]:
         try:
             obj = ep.load()
         except Exception as exc:  # noqa: BLE001
-            raise ValueError(f"entry point {ep.name!r} ({ep.value}) in group "
-                             f"{ENTRY_POINT_GROUP} cannot be loaded ({type(exc).__name__}: "
-                             f"{exc})") from None
+            raise ValueError(
+                f"entry point {ep.name!r} ({ep.value}) in group "
+                f"{ENTRY_POINT_GROUP} cannot be loaded ({type(exc).__name__}: "
+                f"{exc})"
+            ) from None
         if inspect.ismodule(obj):
             out += load_plugin(obj.__name__)
         else:
@@ -124,8 +144,13 @@ def entry_point_claims() -> list[Claim]:
     return out
 
 
-def select_claims(ids: Sequence[str] | None = None, *, plugins: Sequence[str] = (),
-                  registry: bool = True, entry_points: bool = True) -> list[Claim]:
+def select_claims(
+    ids: Sequence[str] | None = None,
+    *,
+    plugins: Sequence[str] = (),
+    registry: bool = True,
+    entry_points: bool = True,
+) -> list[Claim]:
     """The claims ``adamtheory verify`` runs: registry + entry points + plugins, by id.
 
     Raises ``ValueError`` naming the offending id when an id is unknown or two claims share
@@ -156,8 +181,10 @@ def select_claims(ids: Sequence[str] | None = None, *, plugins: Sequence[str] = 
         elif c not in chosen:
             chosen.append(c)
     if unknown:
-        raise ValueError(f"unknown claim id(s) {', '.join(unknown)}; known: "
-                         f"{', '.join(c.id for c in seen.values())}")
+        raise ValueError(
+            f"unknown claim id(s) {', '.join(unknown)}; known: "
+            f"{', '.join(c.id for c in seen.values())}"
+        )
     return chosen
 
 
@@ -173,11 +200,21 @@ def _module_digest(claim: Claim) -> str:
         return "unhashable"  # e.g. defined in a notebook: never share a cache entry
 
 
-def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", seed: int = 0,
-           backend: str = "auto", out: str | Path | None = None,
-           json_path: str | Path | None = None, cache_dir: str | Path | None = None,
-           force: bool = False, progress: Callable[..., Any] | None = None,
-           on_result: Callable[[dict[str, Any]], None] | None = None) -> Verification:
+def verify(
+    claims: Sequence[Claim] | None = None,
+    *,
+    profile: str = "quick",
+    seed: int = 0,
+    backend: str = "auto",
+    out: str | Path | None = None,
+    json_path: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+    progress: Callable[..., Any] | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    strict_backend: bool = False,
+    on_backend: Callable[[BackendPlan], None] | None = None,
+) -> Verification:
     """Run claims, judge them and their sensitivity entries, and write the report.
 
     Parameters
@@ -187,7 +224,10 @@ def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", see
     profile : {"quick", "full"}
     seed : int
         Root seed (non-negative); each claim draws its own stream from (seed, claim id).
-    backend : {"auto", "numpy", "cupy"}
+    backend : {"auto", "numpy", "numba", "cupy"}
+        Passed to each claim (``ctx.backend``). ``numba``: sweeps on the Numba CPU kernel,
+        array kernels on NumPy. A ``cupy`` request without CuPy or a GPU falls back to
+        NumPy (sweeps: Numba), recorded in ``environment["fallback"]`` and warned about once.
     out : path, optional
         Directory for results.json, report.md, report.html and figures/.
     json_path : path, optional
@@ -201,12 +241,17 @@ def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", see
         ``iterable -> iterable`` wrapper (e.g. a tqdm factory).
     on_result : callable, optional
         Called with each result as soon as it is done (the CLI prints its row).
+    strict_backend : bool
+        Raise :class:`BackendUnavailable` (a ``ValueError``) instead of falling back.
+    on_backend : callable, optional
+        Called with the :class:`BackendPlan` before the first claim runs (the CLI prints a
+        fallback in one line); without it, a fallback is one ``RuntimeWarning``.
 
     Returns
     -------
     Verification
     """
-    from ..kernels import environment, resolve_backend
+    from ..kernels import environment
     from . import ResultCache, annotate, cache_key, render_all, source_digest, write_report
 
     if profile not in PROFILES:
@@ -216,21 +261,30 @@ def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", see
     selected = select_claims() if claims is None else _check_claims(claims, "claims")
     if not selected:
         raise ValueError("claims must name at least one claim; got an empty sequence")
-    targets = [Path(json_path)] if json_path is not None else []
+    # fail before hours of work, not after; the targets themselves are not touched
+    if json_path is not None:
+        check_output(json_path, "json_path")
     if out is not None:
-        targets.append(Path(out) / "results.json")
-    for target in targets:  # fail before hours of work, not after
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.touch()
-    resolved = resolve_backend(backend)
-    from ..kernels.sweeps import _select
-
-    sweep_backend = _select(backend, gpu_kernel=True)
-    env = environment(resolved.name, resolved.device) | {
-        "backend_requested": resolved.requested, "sweep_backend": sweep_backend,
-        **_versions("matplotlib", "tqdm"), "source_digest": source_digest()}
-    backends = {"requested": backend, "array": resolved.name, "device": resolved.device,
-                "sweep": sweep_backend}
+        check_output(out, "out", directory=True)
+    plan = plan_backend(backend, strict=strict_backend)
+    if on_backend is not None:
+        on_backend(plan)
+    elif plan.fallback is not None:
+        warnings.warn(plan.summary(), RuntimeWarning, stacklevel=2)
+    env = environment(plan.array, plan.device) | {
+        "backend_requested": plan.requested,
+        "sweep_backend": plan.sweep,
+        "backend_used": {"array": plan.array, "sweep": plan.sweep},
+        "fallback": plan.fallback,
+        **_versions("matplotlib", "tqdm"),
+        "source_digest": source_digest(),
+    }
+    backends = {
+        "requested": backend,
+        "array": plan.array,
+        "device": plan.device,
+        "sweep": plan.sweep,
+    }
     cache = None if cache_dir is None else ResultCache(Path(cache_dir))
     wrap = progress or (lambda items, **kw: items)
     results: list[dict[str, Any]] = []
@@ -241,21 +295,32 @@ def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", see
             bar.set_postfix_str(claim.id)
         extra = _module_digest(claim)
         usable = cache if extra != "unhashable" else None
-        key = cache_key(claim.describe(), profile=profile, seed=seed, backend=backends,
-                        environment=env, source=env["source_digest"] + extra)
+        key = cache_key(
+            claim.describe(),
+            profile=profile,
+            seed=seed,
+            backend=backends,
+            environment=env,
+            source=env["source_digest"] + extra,
+        )
         data = usable.load(key) if usable is not None and not force else None
         cached = data is not None
         if data is None:
-            result = run_claim(claim, profile=profile, seed=seed, backend=backend)
+            with warnings.catch_warnings():
+                # the plan recorded the fallback once; each kernel call would repeat it
+                warnings.filterwarnings("ignore", message="backend=", category=RuntimeWarning)
+                result = run_claim(claim, profile=profile, seed=seed, backend=backend)
             data = result.to_json()
             # a crash is not a result worth keeping: it is retried on the next run
             if usable is not None and result.verdict != "error":
                 try:
                     usable.store(key, data)
                 except OSError as exc:
-                    print(f"warning: result cache disabled, cannot write "
-                          f"{exc.filename or usable.directory}: {exc.strerror or exc}",
-                          file=sys.stderr)
+                    print(
+                        f"warning: result cache disabled, cannot write "
+                        f"{exc.filename or usable.directory}: {exc.strerror or exc}",
+                        file=sys.stderr,
+                    )
                     cache = usable = None
         data = annotate(data, cached=cached)
         results.append(data)
@@ -273,21 +338,30 @@ def verify(claims: Sequence[Claim] | None = None, *, profile: str = "quick", see
         "environment": env,
         "total_seconds": round(total, 3),
         "created": _now(),
-        "cache": {"enabled": cache_dir is not None,
-                  "directory": None if cache_dir is None else str(cache_dir),
-                  "writable": cache is not None, "forced": bool(force),
-                  "hits": hits, "computed": len(results) - hits},
+        "cache": {
+            "enabled": cache_dir is not None,
+            "directory": None if cache_dir is None else str(cache_dir),
+            "writable": cache is not None,
+            "forced": bool(force),
+            "hits": hits,
+            "computed": len(results) - hits,
+        },
     }
     if out is not None:
         # drawn from the results' values, so cached results get their figures too
-        images = render_all(results, {c.id: c.figure for c in selected},
-                            lambda items: wrap(items, desc="figures", unit="figure"))
+        images = render_all(
+            results,
+            {c.id: c.figure for c in selected},
+            lambda items: wrap(items, desc="figures", unit="figure"),
+        )
         write_report(payload, images, Path(out))
     if json_path is not None:
         import json
 
-        Path(json_path).write_text(json.dumps(payload, indent=2, ensure_ascii=False),
-                                   encoding="utf-8")
+        from .._files import atomic_write_text
+
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(json_path, json.dumps(payload, indent=2, ensure_ascii=False))
     return Verification(tuple(results), payload)
 
 

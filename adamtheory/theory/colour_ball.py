@@ -1,4 +1,4 @@
-r"""The colour-ball lemma (Zhang et al., talk Lemma A.1; THEORY.md §3.5), exactly.
+r"""The colour-ball lemma (Zhang et al., talk Lemma A.1; docs/theory §3.5), exactly.
 
 A box holds n balls labelled :math:`c_0..c_{n-1}`; each epoch draws all of them without
 replacement (a uniform permutation) and puts them back. With the draws
@@ -91,4 +91,4 @@ def closed_form_gap() -> sp.Expr:
 def lemma_a1(k: int) -> sp.Expr:
     r"""The slide's statement for n = 2: :math:`-\beta^{2k-1}(c_0+c_1)/2`."""
     c0, c1 = labels(2)
-    return -beta ** (2 * check_int("k", k, minimum=1) - 1) * (c0 + c1) / 2
+    return -(beta ** (2 * check_int("k", k, minimum=1) - 1)) * (c0 + c1) / 2

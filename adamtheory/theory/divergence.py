@@ -1,4 +1,4 @@
-r"""Drift of Adam on the one-big-gradient counterexample (THEORY.md §3.1-§3.2; Z22).
+r"""Drift of Adam on the one-big-gradient counterexample (docs/theory §3.1-§3.2; Z22).
 
 In the linear region every epoch shows Adam the gradient pattern "one :math:`r`, n-1 times -1"
 (up to a common positive factor, which ε = 0 Adam ignores). With
@@ -150,8 +150,9 @@ def cyclic_drift(beta1_value, beta2_value, n_value: int, r_value=None):
     return terms.sum(axis=-1)
 
 
-def beta2_boundary(beta1_values, n_value: int, r_value=None, drift=None,
-                   grid: int = 2000) -> np.ndarray:
+def beta2_boundary(
+    beta1_values, n_value: int, r_value=None, drift=None, grid: int = 2000
+) -> np.ndarray:
     r"""Upper divergence boundary :math:`\beta_2^*(\beta_1)`: the largest :math:`\beta_2` with
     :math:`\mu(\beta_1, \beta_2) = 0`, below which (down to the next root) the drift is negative.
 
@@ -161,8 +162,10 @@ def beta2_boundary(beta1_values, n_value: int, r_value=None, drift=None,
     """
     n_value = check_int("n", n_value, minimum=2)
     if drift is None:
+
         def drift(b1, b2):
             return cyclic_drift(b1, b2, n_value, r_value)
+
     b1s = np.atleast_1d(np.asarray(beta1_values, dtype=np.float64))
     check_interval("beta1", b1s, 0.0, 1.0)
     # dense near beta2 = 1 where the boundary sits for large n (1 - beta2* ~ 4/n^2)
@@ -179,6 +182,11 @@ def beta2_boundary(beta1_values, n_value: int, r_value=None, drift=None,
             out[k] = 1.0  # negative up to the end of the scanned range
             continue
         lo, hi = b2_grid[last], b2_grid[last + 1]
-        out[k] = brentq(lambda b2, b1=b1: float(drift(np.array(b1), np.array(b2))), lo, hi,
-                        xtol=1e-15, rtol=4 * np.finfo(float).eps)
+        out[k] = brentq(
+            lambda b2, b1=b1: float(drift(np.array(b1), np.array(b2))),
+            lo,
+            hi,
+            xtol=1e-15,
+            rtol=4 * np.finfo(float).eps,
+        )
     return out

@@ -1,4 +1,4 @@
-r"""Model EMA identities (THEORY.md §1.4) and AMC25's output-index law (§1.5), derived in SymPy.
+r"""Model EMA identities (docs/theory §1.4) and AMC25's output-index law (§1.5), derived in SymPy.
 
 * :func:`recursion_coefficients` — from the closed form
   :math:`\bar y_t = \frac{1-\beta}{1-\beta^t} S_t`, :math:`S_t = \sum_{s\le t}\beta^{t-s}y_s
@@ -49,6 +49,7 @@ def recursion_coefficients() -> tuple[sp.Expr, sp.Expr]:
 
 def _generic_branch(expr: sp.Expr) -> sp.Expr:
     """For a Piecewise from ``summation``, the branch valid for 0 < beta < 1 (``beta != 1``)."""
+
     def pick(*pairs: tuple[sp.Expr, sp.Basic]) -> sp.Expr:
         return next(branch for branch, condition in pairs if condition is sp.true)
 

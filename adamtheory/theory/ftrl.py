@@ -1,4 +1,4 @@
-r"""Clipped Adam as clipped :math:`\beta`-FTRL on the increments (THEORY.md §1.3; FTRL24, AC24).
+r"""Clipped Adam as clipped :math:`\beta`-FTRL on the increments (docs/theory §1.3; FTRL24, AC24).
 
 Everything here is derived by SymPy from the FTRL objective rather than typed in:
 

@@ -1,4 +1,4 @@
-r"""Online-to-nonconvex conversion (O2NC) identities (THEORY.md §1.5, §4), derived in SymPy.
+r"""Online-to-nonconvex conversion (O2NC) identities (docs/theory §1.5, §4), derived in SymPy.
 
 * :func:`discounted_to_dynamic_residual` — the discounted-to-dynamic identity
   :math:`\sum_{t\le T}\langle v_t, \Delta_t - u_t\rangle = S_T(u_T) + (1-\beta)\sum_{t<T}
@@ -46,8 +46,11 @@ def discounted_to_dynamic_residual(T: int, drop_one_minus_beta: bool = False) ->
 
     factor = 1 if drop_one_minus_beta else (1 - beta)
     lhs = sum(v[t - 1] * (d[t - 1] - u[t - 1]) for t in range(1, T + 1))
-    rhs = (S(T, u[T - 1]) + factor * sum(S(t, u[t - 1]) for t in range(1, T))
-           + beta * sum(M(t) * (u[t] - u[t - 1]) for t in range(1, T)))
+    rhs = (
+        S(T, u[T - 1])
+        + factor * sum(S(t, u[t - 1]) for t in range(1, T))
+        + beta * sum(M(t) * (u[t] - u[t - 1]) for t in range(1, T))
+    )
     return sp.expand(lhs - rhs)
 
 
@@ -71,7 +74,7 @@ def omd_heavy_ball_residual(T: int) -> sp.Expr:
 
 @cache
 def randomisation_residuals() -> dict[str, sp.Expr]:
-    r"""The three randomisation identities of THEORY §1.5 for :math:`\varphi(s) = F(x+s\Delta)
+    r"""The three randomisation identities of docs/theory §1.5 for :math:`\varphi(s) = F(x+s\Delta)
     = \cos(a s + b)` (a > 0), integrated exactly; each residual simplifies to 0.
 
     ``uniform``: :math:`\varphi(1)-\varphi(0) - \int_0^1\varphi'`; ``exponential``:
@@ -88,27 +91,39 @@ def randomisation_residuals() -> dict[str, sp.Expr]:
         "uniform": sp.simplify(phi.subs(s, 1) - phi.subs(s, 0) - sp.integrate(dphi, (s, 0, 1))),
         "exponential": sp.simplify(
             sp.integrate(sp.exp(-s) * (phi - phi.subs(s, 0)), (s, 0, sp.oo))
-            - sp.integrate(sp.exp(-s) * dphi, (s, 0, sp.oo))),
+            - sp.integrate(sp.exp(-s) * dphi, (s, 0, sp.oo))
+        ),
         "uniform02": sp.simplify(
             sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2
-            - sp.integrate((2 - s) * dphi, (s, 0, 2)) / 2),
+            - sp.integrate((2 - s) * dphi, (s, 0, 2)) / 2
+        ),
         "uniform02_unweighted": sp.simplify(
-            sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2
-            - sp.integrate(dphi, (s, 0, 2)) / 2),
+            sp.integrate(phi - phi.subs(s, 0), (s, 0, 2)) / 2 - sp.integrate(dphi, (s, 0, 2)) / 2
+        ),
     }
 
 
 # --------------------------------------------------------------------------- dimensions
 #: physical dimension of each O2NC symbol as exponents of (function value F, length x)
 DIMENSIONS: dict[str, tuple[int, int]] = {
-    "G": (1, -1), "sigma": (1, -1), "epsilon": (1, -1), "nu": (1, -1),  # gradients
+    "G": (1, -1),
+    "sigma": (1, -1),
+    "epsilon": (1, -1),
+    "nu": (1, -1),  # gradients
     "Delta_F": (1, 0),  # function values
-    "D": (0, 1), "delta": (0, 1),  # lengths
+    "D": (0, 1),
+    "delta": (0, 1),  # lengths
     "lambda": (1, -3),  # ||grad||_[lambda] = ||E grad|| + lambda E||w - x||^2
     "mu": (1, -2),  # regulariser (mu/2)||Delta||^2 in a loss measured in F
-    "H": (1, -3), "L": (1, -2),  # Hessian-Lipschitz, smoothness
-    "T": (0, 0), "N": (0, 0), "beta": (0, 0), "beta1": (0, 0), "beta2": (0, 0),
-    "C_x": (0, 0), "Reg": (1, 0),  # regret = sum of <g, Delta>: function units
+    "H": (1, -3),
+    "L": (1, -2),  # Hessian-Lipschitz, smoothness
+    "T": (0, 0),
+    "N": (0, 0),
+    "beta": (0, 0),
+    "beta1": (0, 0),
+    "beta2": (0, 0),
+    "C_x": (0, 0),
+    "Reg": (1, 0),  # regret = sum of <g, Delta>: function units
 }
 
 
@@ -141,18 +156,25 @@ def term_dimensions(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr] | None]:
 
 
 def o2nc_bounds(mu_power: int = 1) -> dict[str, tuple[sp.Expr, tuple[int, int]]]:
-    r"""The transcribed bounds of THEORY.md §4 with their expected dimensions.
+    r"""The transcribed bounds of docs/theory §4 with their expected dimensions.
 
     ``mu_power`` is the power of D in Lemma 3.1's :math:`\mu D^{k}` term: 1 (derived) or 2
     (as in the text we had; the negative control).
     """
     s = o2nc_symbols()
-    G, sig, eps, lam, D, T, beta, DF = (s[k] for k in ("G", "sigma", "epsilon", "lambda", "D",
-                                                        "T", "beta", "Delta_F"))
+    G, sig, eps, lam, D, T, beta, DF = (
+        s[k] for k in ("G", "sigma", "epsilon", "lambda", "D", "T", "beta", "Delta_F")
+    )
     mu, Reg = s["mu"], s["Reg"]
     grad = (1, -1)
-    lemma31 = (beta / (D * T) * Reg + (1 - beta) / (D * T) * Reg + DF / (D * T)
-               + mu * D**mu_power + sig / (T * sp.sqrt(1 - beta)) + sig * sp.sqrt(1 - beta))
+    lemma31 = (
+        beta / (D * T) * Reg
+        + (1 - beta) / (D * T) * Reg
+        + DF / (D * T)
+        + mu * D**mu_power
+        + sig / (T * sp.sqrt(1 - beta))
+        + sig * sp.sqrt(1 - beta)
+    )
     cor41 = 49 * (G + sig) ** 2 * eps**-2 * 8 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
     cor42_epochs = 4 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
     cor51 = 49 * (G + sig) ** 2 * eps**-2 * 20 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2)
@@ -184,8 +206,9 @@ def dimension_report(mu_power: int = 1) -> dict[str, dict]:
     report = {}
     for name, (expr, expected) in o2nc_bounds(mu_power).items():
         dims = term_dimensions(expr)
-        report[name] = {"terms": [None if d is None else tuple(map(str, d)) for d in dims],
-                        "expected": expected,
-                        "consistent": all(d is not None and tuple(d) == expected
-                                          for d in dims)}
+        report[name] = {
+            "terms": [None if d is None else tuple(map(str, d)) for d in dims],
+            "expected": expected,
+            "consistent": all(d is not None and tuple(d) == expected for d in dims),
+        }
     return report

@@ -1,5 +1,5 @@
 r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy expressions
-(numbers only through :func:`sympy.lambdify`), for the runs that check them (THEORY.md §4).
+(numbers only through :func:`sympy.lambdify`), for the runs that check them (docs/theory §4).
 
 * **Ours** (derived in :mod:`adamtheory.theory.o2nc_rates` from AMC25 Lemma 3.1 with the μD term
   and the β-OMD regret of Lemma 3.2): :math:`1-\beta = \varepsilon^2/(9(G+\sigma)^2)`,
@@ -13,7 +13,7 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
   :math:`4\Delta_F\lambda^{1/2}\varepsilon^{-3/2}` epochs of :math:`T \ge
   49(G+\sigma)^2\varepsilon^{-2}`.
 * **Schedule-free SGD** from β-OMD (Option III): :math:`\zeta = \beta/(1+\eta\mu)`,
-  :math:`\gamma = \eta/(1-\zeta)` (THEORY.md §1.5), and :func:`schedule_free_relations`: the
+  :math:`\gamma = \eta/(1-\zeta)` (docs/theory §1.5), and :func:`schedule_free_relations`: the
   z, x, y recursions are the O2NC form :math:`x_t = x_{t-1}+\Delta_t`,
   :math:`y_t = x_t + \zeta u_t\Delta_t` with :math:`\Delta_{t+1} = \zeta\Delta_t - \eta g_t`
   (= :math:`\delta_{t+1}/\zeta` for the β-OMD iterate δ).
@@ -24,7 +24,7 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
   :math:`\nu = G+\sigma`, :math:`\beta_2 = \max\{1-\nu/(G+\sigma), \beta_1^4\}`, and
   :math:`T \ge \max\{(1-\beta_1)^{-1}\max\{16\Delta_F\sqrt{48\lambda}\varepsilon^{-3/2},
   16(G+\sigma)/\varepsilon\}, \ln 2/(1-\beta_2)\}` for :math:`\le\varepsilon`.
-* **Coordinate-wise adaptivity** (AC24, THEORY.md §4): the coordinate-wise method pays
+* **Coordinate-wise adaptivity** (AC24, §4): the coordinate-wise method pays
   :math:`(\|G\|_1+\|\sigma\|_1)^2`, the global one about :math:`d(\|G\|_2+\|\sigma\|_2)^2`; their
   ratio :func:`coordinate_advantage` is ≥ 1 and largest for spiky scales.
 """
@@ -76,12 +76,23 @@ def o2nc_parameter_expressions() -> dict[str, sp.Expr]:
     eta = 2 * D * sp.sqrt(one_minus) / (G + sigma)
     zeta = beta / (1 + eta * mu)
     return {
-        "beta": beta, "D": D, "mu": mu, "eta": eta, "zeta": zeta, "gamma": eta / (1 - zeta),
-        "T_ours": sp.Max(36 * DF * sp.sqrt(lam) * (G + sigma) ** 2 * eps ** sp.Rational(-7, 2),
-                         6 * (G + sigma) ** 2 / eps**2),
-        "T_cor41": 49 * (G + sigma) ** 2 / eps**2
+        "beta": beta,
+        "D": D,
+        "mu": mu,
+        "eta": eta,
+        "zeta": zeta,
+        "gamma": eta / (1 - zeta),
+        "T_ours": sp.Max(
+            36 * DF * sp.sqrt(lam) * (G + sigma) ** 2 * eps ** sp.Rational(-7, 2),
+            6 * (G + sigma) ** 2 / eps**2,
+        ),
+        "T_cor41": 49
+        * (G + sigma) ** 2
+        / eps**2
         * sp.Max(8 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2), 1),
-        "T_cor51": 49 * (G + sigma) ** 2 / eps**2
+        "T_cor51": 49
+        * (G + sigma) ** 2
+        / eps**2
         * sp.Max(20 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2), 1),
         "T_epoch_cor42": 49 * (G + sigma) ** 2 / eps**2,
         "N_cor42": 4 * DF * sp.sqrt(lam) * eps ** sp.Rational(-3, 2),
@@ -119,12 +130,15 @@ class O2NCParameters:
 
 @cache
 def _lambdified() -> dict[str, object]:
-    return {k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
-            for k, v in o2nc_parameter_expressions().items()}
+    return {
+        k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
+        for k, v in o2nc_parameter_expressions().items()
+    }
 
 
-def o2nc_parameters(epsilon: float, lam: float, G: float, sigma: float,
-                    delta_F: float) -> O2NCParameters:
+def o2nc_parameters(
+    epsilon: float, lam: float, G: float, sigma: float, delta_F: float
+) -> O2NCParameters:
     """Evaluate the O2NC parameters (needs ε < 3(G+σ) so that β > 0, and λ > 0)."""
     _check(epsilon, lam, G, sigma, delta_F)
     if lam <= 0:
@@ -132,10 +146,12 @@ def o2nc_parameters(epsilon: float, lam: float, G: float, sigma: float,
     if epsilon >= 3 * (G + sigma):
         raise ValueError(f"epsilon must be < 3(G+sigma) = {3 * (G + sigma):g}; got {epsilon!r}")
     vals = {k: float(f(epsilon, lam, G, sigma, delta_F)) for k, f in _lambdified().items()}
-    ints = {k: math.ceil(vals[k]) for k in ("T_ours", "T_cor41", "T_cor51", "T_epoch_cor42",
-                                             "N_cor42")}
-    return O2NCParameters(epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F,
-                          **{**vals, **ints})
+    ints = {
+        k: math.ceil(vals[k]) for k in ("T_ours", "T_cor41", "T_cor51", "T_epoch_cor42", "N_cor42")
+    }
+    return O2NCParameters(
+        epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F, **{**vals, **ints}
+    )
 
 
 def schedule_free_relations() -> dict[str, sp.Expr]:
@@ -178,16 +194,27 @@ def theorem5_expressions() -> dict[str, sp.Expr]:
     D = (1 - beta1) * sp.sqrt(eps) / sp.sqrt(48 * lam)
     nu = G + sigma
     beta2 = sp.Max(1 - nu / (G + sigma), beta1**4)
-    T = sp.Max(sp.Max(16 * DF * sp.sqrt(48 * lam) / eps ** sp.Rational(3, 2),
-                      16 * (G + sigma) / eps) / (1 - beta1), sp.log(2) / (1 - beta2))
-    return {"beta1": beta1, "D": D, "gamma": beta1 * D / sp.sqrt(1 - beta1), "nu": nu,
-            "beta2": beta2, "T": T}
+    T = sp.Max(
+        sp.Max(16 * DF * sp.sqrt(48 * lam) / eps ** sp.Rational(3, 2), 16 * (G + sigma) / eps)
+        / (1 - beta1),
+        sp.log(2) / (1 - beta2),
+    )
+    return {
+        "beta1": beta1,
+        "D": D,
+        "gamma": beta1 * D / sp.sqrt(1 - beta1),
+        "nu": nu,
+        "beta2": beta2,
+        "T": T,
+    }
 
 
 @cache
 def _theorem5_lambdified() -> dict[str, object]:
-    return {k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
-            for k, v in theorem5_expressions().items()}
+    return {
+        k: sp.lambdify((eps, lam, G, sigma, DF), v, "math")
+        for k, v in theorem5_expressions().items()
+    }
 
 
 @dataclass(frozen=True)
@@ -207,19 +234,18 @@ class Theorem5Parameters:
     T: int
 
 
-def theorem5_parameters(epsilon: float, lam: float, G: float, sigma: float,
-                        delta_F: float) -> Theorem5Parameters:
+def theorem5_parameters(
+    epsilon: float, lam: float, G: float, sigma: float, delta_F: float
+) -> Theorem5Parameters:
     """Evaluate Theorem 5's parameters (needs 0 < ε < 16(G+σ), λ > 0)."""
     _check(epsilon, lam, G, sigma, delta_F)
     if lam <= 0:
         raise ValueError(f"lambda must be > 0; got {lam!r}")
     if epsilon >= 16 * (G + sigma):
         raise ValueError(f"epsilon must be < 16(G+sigma); got {epsilon!r}")
-    vals = {k: float(f(epsilon, lam, G, sigma, delta_F))
-            for k, f in _theorem5_lambdified().items()}
+    vals = {k: float(f(epsilon, lam, G, sigma, delta_F)) for k, f in _theorem5_lambdified().items()}
     vals["T"] = math.ceil(vals["T"])
-    return Theorem5Parameters(epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F,
-                              **vals)
+    return Theorem5Parameters(epsilon=epsilon, lam=lam, G=G, sigma=sigma, delta_F=delta_F, **vals)
 
 
 @cache
@@ -229,22 +255,32 @@ def coordinate_advantage_expression() -> sp.Expr:
     return d * (g2 + s2) ** 2 / (g1 + s1) ** 2
 
 
-def coordinate_advantage(G_coords: Sequence[float], sigma_coords: Sequence[float] | None = None,
-                         ) -> float:
+def coordinate_advantage(
+    G_coords: Sequence[float],
+    sigma_coords: Sequence[float] | None = None,
+) -> float:
     r"""Predicted advantage :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2 \ge 1`
     of coordinate-wise over global clipping (the expression from
     :func:`coordinate_advantage_expression`, evaluated by ``lambdify``)."""
     g = np.asarray(G_coords, dtype=np.float64).ravel()
     if g.size == 0:
         raise ValueError("G_coords must be a non-empty sequence")
-    s = np.zeros_like(g) if sigma_coords is None else np.asarray(sigma_coords,
-                                                                   dtype=np.float64).ravel()
+    s = (
+        np.zeros_like(g)
+        if sigma_coords is None
+        else np.asarray(sigma_coords, dtype=np.float64).ravel()
+    )
     if s.shape != g.shape:
         raise ValueError(f"sigma_coords must have length {g.size}; got {s.size}")
     if np.any(g < 0) or np.any(s < 0) or not np.all(np.isfinite(g)) or g.sum() + s.sum() == 0:
         raise ValueError("G_coords and sigma_coords must be finite, >= 0 and not all zero")
     expr = coordinate_advantage_expression()
     f = sp.lambdify(sorted(expr.free_symbols, key=str), expr, "math")
-    values = {"G_1": g.sum(), "G_2": float(np.sqrt(g @ g)), "d": g.size,
-              "sigma_1": s.sum(), "sigma_2": float(np.sqrt(s @ s))}
+    values = {
+        "G_1": g.sum(),
+        "G_2": float(np.sqrt(g @ g)),
+        "d": g.size,
+        "sigma_1": s.sum(),
+        "sigma_2": float(np.sqrt(s @ s)),
+    }
     return float(f(*(values[str(v)] for v in sorted(expr.free_symbols, key=str))))

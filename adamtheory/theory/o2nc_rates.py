@@ -1,4 +1,4 @@
-r"""From the O2NC conversion bound to iteration complexities and the rate table (THEORY.md §4).
+r"""From the O2NC conversion bound to iteration complexities and the rate table (docs/theory §4).
 
 The derivation, each step built and checked here:
 
@@ -25,13 +25,25 @@ import sympy as sp
 
 from .o2nc import o2nc_symbols
 
-__all__ = ["LOWER_BOUNDS", "bound", "bound_value", "leading_threshold", "parameter_choice",
-           "rate_table", "render_latex", "render_markdown", "term_shares", "threshold",
-           "threshold_terms", "total_share_limit"]
+__all__ = [
+    "LOWER_BOUNDS",
+    "bound",
+    "bound_value",
+    "leading_threshold",
+    "parameter_choice",
+    "rate_table",
+    "render_latex",
+    "render_markdown",
+    "term_shares",
+    "threshold",
+    "threshold_terms",
+    "total_share_limit",
+]
 
 _s = o2nc_symbols()
-G, sigma, eps, lam, D, T, beta, DF, mu = (_s[k] for k in (
-    "G", "sigma", "epsilon", "lambda", "D", "T", "beta", "Delta_F", "mu"))
+G, sigma, eps, lam, D, T, beta, DF, mu = (
+    _s[k] for k in ("G", "sigma", "epsilon", "lambda", "D", "T", "beta", "Delta_F", "mu")
+)
 L, H, delta = _s["L"], _s["H"], _s["delta"]
 
 
@@ -39,8 +51,14 @@ def bound(mu_power: int = 1) -> sp.Expr:
     """Step 1: the bound B(beta, D, T) (mu_power = 2 reproduces the text's mu·D²)."""
     mu_val = 8 * lam * D * (1 + (1 - beta) ** -2)
     regret = 2 * D * (G + sigma) * beta / sp.sqrt(1 - beta) + mu_val / 2 * D**2
-    return (beta / (D * T) * regret + (1 - beta) / D * regret + DF / (D * T)
-            + mu_val * D**mu_power + sigma / (T * sp.sqrt(1 - beta)) + sigma * sp.sqrt(1 - beta))
+    return (
+        beta / (D * T) * regret
+        + (1 - beta) / D * regret
+        + DF / (D * T)
+        + mu_val * D**mu_power
+        + sigma / (T * sp.sqrt(1 - beta))
+        + sigma * sp.sqrt(1 - beta)
+    )
 
 
 @cache
@@ -48,8 +66,9 @@ def _bound_function() -> object:
     return sp.lambdify((beta, D, T, G, sigma, lam, DF), bound(), "math")
 
 
-def bound_value(beta_v: float, D_v: float, T_v: int, G_v: float, sigma_v: float, lam_v: float,
-                delta_F_v: float) -> float:
+def bound_value(
+    beta_v: float, D_v: float, T_v: int, G_v: float, sigma_v: float, lam_v: float, delta_F_v: float
+) -> float:
     """:func:`bound` evaluated (by ``lambdify``) at given β, D, T and problem constants."""
     if not (0 < beta_v < 1 and D_v > 0 and T_v >= 1):
         raise ValueError(f"need 0 < beta < 1, D > 0, T >= 1; got {beta_v}, {D_v}, {T_v}")
@@ -104,14 +123,17 @@ def term_shares(mu_power: int = 1) -> dict[str, sp.Expr]:
     mu_val = 8 * lam * d_val * (1 + om**-2)
     t_main = DF / (d_val * eps)
     return {
-        "sqrt(1-beta) terms": sp.simplify((2 * (G + sigma) * sp.sqrt(om) + sigma * sp.sqrt(om))
-                                          / eps),
+        "sqrt(1-beta) terms": sp.simplify(
+            (2 * (G + sigma) * sp.sqrt(om) + sigma * sp.sqrt(om)) / eps
+        ),
         "mu D terms": sp.simplify(mu_val * d_val**mu_power * (1 + om / 2) / eps),
         "Delta_F/(D T)": sp.simplify(DF / (d_val * t_main) / eps),
         # the remaining 1/T terms, at T = 6 (G+sigma)²/eps² (the smaller requirement)
         "other 1/T terms": sp.simplify(
             (2 * (G + sigma) / sp.sqrt(om) + mu_val * d_val / 2 + sigma / sp.sqrt(om))
-            / (6 * (G + sigma) ** 2 / eps**2) / eps),
+            / (6 * (G + sigma) ** 2 / eps**2)
+            / eps
+        ),
     }
 
 
@@ -128,13 +150,19 @@ def _exponent(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
 #: published lower bounds (exponents of eps, lambda or delta), with sources: typed, by design,
 #: because they are what the derived table is compared with
 LOWER_BOUNDS = {
-    "(lambda, eps)-stationary, G-Lipschitz": ({"epsilon": sp.Rational(-7, 2),
-                                                "lambda": sp.Rational(1, 2)}, "ZC24"),
-    "Goldstein (delta, eps), G-Lipschitz": ({"epsilon": sp.Integer(-3), "delta": sp.Integer(-1)},
-                                            "CMO23"),
+    "(lambda, eps)-stationary, G-Lipschitz": (
+        {"epsilon": sp.Rational(-7, 2), "lambda": sp.Rational(1, 2)},
+        "ZC24",
+    ),
+    "Goldstein (delta, eps), G-Lipschitz": (
+        {"epsilon": sp.Integer(-3), "delta": sp.Integer(-1)},
+        "CMO23",
+    ),
     "L-smooth, ‖∇F‖ ≤ ε": ({"epsilon": sp.Integer(-4)}, "A23"),
-    "H-Lipschitz Hessian, ‖∇F‖ ≤ ε": ({"epsilon": sp.Rational(-7, 2)},
-                                               "A23 (COLT 2020), as cited by AC24/AMC25"),
+    "H-Lipschitz Hessian, ‖∇F‖ ≤ ε": (
+        {"epsilon": sp.Rational(-7, 2)},
+        "A23 (COLT 2020), as cited by AC24/AMC25",
+    ),
 }
 
 
@@ -144,8 +172,10 @@ def rate_table(mu_power: int = 1) -> list[dict]:
     t_main = leading_threshold(mu_power)
     settings = {
         "(lambda, eps)-stationary, G-Lipschitz": (t_main, {"epsilon": eps, "lambda": lam}),
-        "Goldstein (delta, eps), G-Lipschitz": (t_main.subs(lam, eps / delta**2),
-                                                {"epsilon": eps, "delta": delta}),
+        "Goldstein (delta, eps), G-Lipschitz": (
+            t_main.subs(lam, eps / delta**2),
+            {"epsilon": eps, "delta": delta},
+        ),
         "L-smooth, ‖∇F‖ ≤ ε": (t_main.subs(lam, L**2 / eps), {"epsilon": eps}),
         "H-Lipschitz Hessian, ‖∇F‖ ≤ ε": (t_main.subs(lam, H / 2), {"epsilon": eps}),
     }
@@ -153,27 +183,40 @@ def rate_table(mu_power: int = 1) -> list[dict]:
     for name, (expr, variables) in settings.items():
         derived = {k: _exponent(expr, v) for k, v in variables.items()}
         lower, source = LOWER_BOUNDS[name]
-        rows.append({"setting": name, "threshold": expr, "derived": derived,
-                     "lower_bound": lower, "lower_bound_source": source,
-                     "optimal": all(sp.simplify(derived[k] - lower[k]) == 0 for k in lower)})
+        rows.append(
+            {
+                "setting": name,
+                "threshold": expr,
+                "derived": derived,
+                "lower_bound": lower,
+                "lower_bound_source": source,
+                "optimal": all(sp.simplify(derived[k] - lower[k]) == 0 for k in lower),
+            }
+        )
     return rows
 
 
 def render_markdown(mu_power: int = 1) -> str:
     """The derived rate table as Markdown (exponents as exact rationals)."""
+
     def fmt(exps: dict) -> str:
         names = {"epsilon": "ε", "lambda": "λ", "delta": "δ"}
         return " ".join(f"{names[k]}^{v}" for k, v in exps.items())
 
     lines = ["| setting | derived T ∝ | lower bound | source | optimal |", "|---|---|---|---|---|"]
     for row in rate_table(mu_power):
-        lines.append(f"| {row['setting']} | {fmt(row['derived'])} | {fmt(row['lower_bound'])} "
-                     f"| {row['lower_bound_source']} | {'yes' if row['optimal'] else 'NO'} |")
+        lines.append(
+            f"| {row['setting']} | {fmt(row['derived'])} | {fmt(row['lower_bound'])} "
+            f"| {row['lower_bound_source']} | {'yes' if row['optimal'] else 'NO'} |"
+        )
     t_main, t_noise = threshold_terms(mu_power)
     # code spans: SymPy's * and ** would otherwise be read as emphasis by Markdown renderers
-    lines += ["", f"Threshold: T ≥ max{{`{sp.sstr(t_main)}`, `{sp.sstr(t_noise)}`}} gives "
-              f"E‖∇F(ȳ_τ)‖_[λ] ≤ `{sp.sstr(total_share_limit(mu_power))}`·ε + o(ε) "
-              "(AMC25 Cor. 4.1 publishes T ≥ 49(G+σ)²ε⁻²·max{8Δ_F λ^½ ε^-3/2, 1} for ≤ 4ε)."]
+    lines += [
+        "",
+        f"Threshold: T ≥ max{{`{sp.sstr(t_main)}`, `{sp.sstr(t_noise)}`}} gives "
+        f"E‖∇F(ȳ_τ)‖_[λ] ≤ `{sp.sstr(total_share_limit(mu_power))}`·ε + o(ε) "
+        "(AMC25 Cor. 4.1 publishes T ≥ 49(G+σ)²ε⁻²·max{8Δ_F λ^½ ε^-3/2, 1} for ≤ 4ε).",
+    ]
     return "\n".join(lines)
 
 
@@ -198,13 +241,19 @@ def render_latex(mu_power: int = 1) -> str:
     def monomial(exps: dict) -> str:
         return "$" + " ".join(f"{names[k]}^{{{sp.Rational(v)}}}" for k, v in exps.items()) + "$"
 
-    lines = [r"\begin{tabular}{lllll}", r"\toprule",
-             r"setting & derived $T$ & $T \propto$ & lower bound & optimal \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{lllll}",
+        r"\toprule",
+        r"setting & derived $T$ & $T \propto$ & lower bound & optimal \\",
+        r"\midrule",
+    ]
     for row in rate_table(mu_power):
         setting = _LATEX_SETTINGS.get(row["setting"], row["setting"])
         threshold_tex = sp.latex(row["threshold"], symbol_names=_TEX)
-        lines.append(f"{setting} & ${threshold_tex}$ & {monomial(row['derived'])} & "
-                     f"{monomial(row['lower_bound'])} ({row['lower_bound_source']}) & "
-                     f"{'yes' if row['optimal'] else 'no'} \\\\")
+        lines.append(
+            f"{setting} & ${threshold_tex}$ & {monomial(row['derived'])} & "
+            f"{monomial(row['lower_bound'])} ({row['lower_bound_source']}) & "
+            f"{'yes' if row['optimal'] else 'no'} \\\\"
+        )
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)

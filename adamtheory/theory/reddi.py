@@ -215,9 +215,9 @@ def theorem2_conditions() -> Theorem2Conditions:
     gamma = beta1 / sp.sqrt(beta2)
     cond_i = sp.Le((1 - beta1) * beta1 ** (C - 1) * C, 1 - beta1 ** (C - 1))
     cond_ii = sp.Le(beta2 ** ((C - 2) / 2) * C**2, 1)
-    lhs_iii = (3 * (1 - beta1) / (2 * sp.sqrt(1 - beta2))
-               * (1 + gamma * (1 - gamma ** (C - 1)) / (1 - gamma))
-               + beta1 ** (C / 2 - 1) / (1 - beta1))
+    lhs_iii = 3 * (1 - beta1) / (2 * sp.sqrt(1 - beta2)) * (
+        1 + gamma * (1 - gamma ** (C - 1)) / (1 - gamma)
+    ) + beta1 ** (C / 2 - 1) / (1 - beta1)
     cond_iii = sp.Lt(lhs_iii, C / 3)
     return Theorem2Conditions(cond_i, cond_ii, cond_iii, beta1, beta2, C)
 
@@ -306,14 +306,18 @@ def theorem2_beta1_zero_reduction() -> Beta1ZeroReduction:
     _require(not exponent.has(sp.log), "(ii) boundary is not a power of C")
     bound_ii = (_u + 2) ** exponent
     _require(sp.diff(lhs_ii, beta2).is_positive is True, "(ii) lhs is not increasing in beta2")
-    _require(sp.simplify(sp.powsimp(lhs_ii.subs(beta2, bound_ii), force=True) - 1) == 0,
-             "(ii) boundary does not make lhs = 1")
+    _require(
+        sp.simplify(sp.powsimp(lhs_ii.subs(beta2, bound_ii), force=True) - 1) == 0,
+        "(ii) boundary does not make lhs = 1",
+    )
 
     # (iii): gamma = 0 and 0**(u/2) = 0 leave 3/(2 sqrt(1 - beta2)) < C/3; write beta2 = 1 - w.
     lhs_iii = sp.simplify(conds.iii.lhs.subs(at_zero))
     rhs_iii = conds.iii.rhs.subs(at_zero)
-    _require(sp.diff(lhs_iii.subs(beta2, 1 - _w), _w).is_negative is True,
-             "(iii) lhs is not increasing in beta2")
+    _require(
+        sp.diff(lhs_iii.subs(beta2, 1 - _w), _w).is_negative is True,
+        "(iii) lhs is not increasing in beta2",
+    )
     (w_star,) = sp.solve(sp.Eq(lhs_iii.subs(beta2, 1 - _w), rhs_iii), _w)
     bound_iii = 1 - w_star
 
@@ -352,8 +356,10 @@ def theorem3_probability(C: Any, delta: Any) -> Any:
         first = np.unravel_index(int(np.argmax(bad)), bad.shape)
         d_bad = float(np.broadcast_to(d_arr, bad.shape)[first])
         c_bad = float(np.broadcast_to(c_arr, bad.shape)[first])
-        raise ValueError("delta must lie in (0, C) so that p = (1+delta)/(C+1) < 1; "
-                         f"got delta={d_bad:g} with C={c_bad:g}")
+        raise ValueError(
+            "delta must lie in (0, C) so that p = (1+delta)/(C+1) < 1; "
+            f"got delta={d_bad:g} with C={c_bad:g}"
+        )
     out = _theorem3_probability_numeric()(c_arr, d_arr)
     return float(out) if np.ndim(out) == 0 else out
 
@@ -405,10 +411,14 @@ def theorem3_direction_bound() -> tuple[sp.Expr, sp.Expr]:
     # monotonicity in v, with beta2 = 1/(1 + k) in (0, 1) and p < 1 (delta < C: C = delta + s)
     s_ = sp.Symbol("s", positive=True)
     sub = {beta2: 1 / (1 + _k), C: delta + s_}
-    _require(sp.simplify(sp.diff(term_c, v).subs(sub)).is_negative is True,
-             "g = C term not decreasing in v")
-    _require(sp.simplify(sp.diff(term_m, v).subs(sub)).is_positive is True,
-             "g = -1 term not increasing in v")
+    _require(
+        sp.simplify(sp.diff(term_c, v).subs(sub)).is_negative is True,
+        "g = C term not decreasing in v",
+    )
+    _require(
+        sp.simplify(sp.diff(term_m, v).subs(sub)).is_positive is True,
+        "g = -1 term not increasing in v",
+    )
     bound = term_c.subs(v, 0) + sp.factor(term_m.subs(v, C**2))
     leading = sp.simplify(sp.limit(C * bound, C, sp.oo))
     return bound, leading

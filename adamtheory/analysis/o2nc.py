@@ -102,28 +102,54 @@ class O2NCPlan:
         the conversion, T, τ's law and the EMA are what the guarantee is about. The dataset's
         attrs carry ``plan_bound``, ``plan_source`` and ``plan_G_exceeded`` (whether a
         query-point gradient was larger than the G the plan assumed: then the bound does not
-        apply to this run).
+        apply to this run, and the run emits one
+        :class:`~adamtheory.kernels.nonfinite.StatedConstantWarning`). Trajectories whose
+        gradient turned NaN/inf are frozen and marked ``valid = False`` (one
+        :class:`~adamtheory.kernels.nonfinite.NonFiniteGradientWarning`): compare
+        ``ds.U_tau[ds.valid]`` with the bound.
         """
         extra = sorted(set(kwargs) - set(RUN_OPTIONS))
         if extra:
-            raise ValueError(f"{', '.join(extra)} fixed by the plan (only {RUN_OPTIONS} may be "
-                             "passed); build another plan to change it")
+            raise ValueError(
+                f"{', '.join(extra)} fixed by the plan (only {RUN_OPTIONS} may be "
+                "passed); build another plan to change it"
+            )
         if int(problem.dim) != self.dim:
             raise ValueError(f"problem has dimension {problem.dim}; the plan is for {self.dim}")
         noise = isotropic_noise(self.sigma, self.dim) if self.sigma > 0 else None
-        ds = o2nc_run(problem, self.learner, conversion=self.conversion, T=self.T, batch=batch,
-                      seed=seed, noise=noise, lam=self.parameters.lam, tau_law=self.tau_law,
-                      x0=np.asarray(self.x0), **kwargs)
+        ds = o2nc_run(
+            problem,
+            self.learner,
+            conversion=self.conversion,
+            T=self.T,
+            batch=batch,
+            seed=seed,
+            noise=noise,
+            lam=self.parameters.lam,
+            tau_law=self.tau_law,
+            x0=np.asarray(self.x0),
+            G=self.parameters.G,
+            **kwargs,
+        )
         ds.attrs["plan_bound"] = self.bound
         ds.attrs["plan_source"] = self.source
         ds.attrs["plan_epsilon"] = self.parameters.epsilon
-        ds.attrs["plan_G_exceeded"] = int(float(ds.max_query_grad.max()) > self.parameters.G)
+        ds.attrs["plan_G_exceeded"] = int(ds.attrs["G_exceeded"])  # o2nc_run warned once
         return ds
 
 
-def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
-              learner: str = "beta-omd", threshold: str | None = None, G: float | None = None,
-              delta_F: float | None = None, max_steps: int = 10**7) -> O2NCPlan:
+def o2nc_plan(
+    problem: Any,
+    epsilon: float,
+    *,
+    lam: float,
+    sigma: float = 0.0,
+    learner: str = "beta-omd",
+    threshold: str | None = None,
+    G: float | None = None,
+    delta_F: float | None = None,
+    max_steps: int = 10**7,
+) -> O2NCPlan:
     r"""The derived O2NC parameters for ``problem`` at target ε and the run they prescribe.
 
     Parameters
@@ -167,8 +193,10 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
         constants = getattr(problem, "o2nc_constants", None)
         if constants is None:
             missing = " and ".join(k for k, v in (("G", G), ("delta_F", delta_F)) if v is None)
-            raise ValueError(f"problem has no o2nc_constants: pass {missing} to o2nc_plan "
-                             "(G bounds |grad F|, delta_F >= F(x0) - inf F)")
+            raise ValueError(
+                f"problem has no o2nc_constants: pass {missing} to o2nc_plan "
+                "(G bounds |grad F|, delta_F >= F(x0) - inf F)"
+            )
         G = constants.G if G is None else G
         delta_F = constants.delta_F if delta_F is None else delta_F
     check_positive("G", G)
@@ -178,15 +206,26 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
     x0 = tuple(float(v) for v in np.asarray(problem.x0, dtype=np.float64).ravel())
     if learner == "clipped-adam":
         if threshold not in (None, "thm5"):
-            raise ValueError(f"threshold must be 'thm5' for learner='clipped-adam'; got "
-                             f"{threshold!r}")
+            raise ValueError(
+                f"threshold must be 'thm5' for learner='clipped-adam'; got {threshold!r}"
+            )
         q = theorem5_parameters(*values)
         _check_steps(q.T, max_steps)
-        adam = ClippedAdamLearner(D=q.D, beta1=q.beta1, beta2=q.beta2, gamma=q.gamma, nu=q.nu,
-                                  coordinatewise=False)
-        return O2NCPlan(parameters=q, learner=adam, conversion="exponential", tau_law="uniform",
-                        T=int(q.T), sigma=float(sigma), bound=float(epsilon),
-                        source="2602.08372 Theorem 5", dim=dim, x0=x0)
+        adam = ClippedAdamLearner(
+            D=q.D, beta1=q.beta1, beta2=q.beta2, gamma=q.gamma, nu=q.nu, coordinatewise=False
+        )
+        return O2NCPlan(
+            parameters=q,
+            learner=adam,
+            conversion="exponential",
+            tau_law="uniform",
+            T=int(q.T),
+            sigma=float(sigma),
+            bound=float(epsilon),
+            source="2602.08372 Theorem 5",
+            dim=dim,
+            x0=x0,
+        )
     threshold = "ours" if threshold is None else threshold
     if threshold == "thm5":
         raise ValueError("threshold must be 'ours' or 'cor41' for learner='beta-omd'; got 'thm5'")
@@ -199,12 +238,23 @@ def o2nc_plan(problem: Any, epsilon: float, *, lam: float, sigma: float = 0.0,
     else:
         T, bound, source = p.T_cor41, 4.0 * float(epsilon), "AMC25 Corollary 4.1"
     _check_steps(T, max_steps)
-    return O2NCPlan(parameters=p, learner=BetaOMD(p.eta, p.beta, p.mu), conversion="uniform",
-                    tau_law="amc25", T=int(T), sigma=float(sigma), bound=float(bound),
-                    source=source, dim=dim, x0=x0)
+    return O2NCPlan(
+        parameters=p,
+        learner=BetaOMD(p.eta, p.beta, p.mu),
+        conversion="uniform",
+        tau_law="amc25",
+        T=int(T),
+        sigma=float(sigma),
+        bound=float(bound),
+        source=source,
+        dim=dim,
+        x0=x0,
+    )
 
 
 def _check_steps(T: int, max_steps: int) -> None:
     if T > max_steps:
-        raise ValueError(f"the derived T = {T} exceeds max_steps = {max_steps}: raise epsilon "
-                         "or lower lam (T grows like eps^-7/2 lam^1/2), or raise max_steps")
+        raise ValueError(
+            f"the derived T = {T} exceeds max_steps = {max_steps}: raise epsilon "
+            "or lower lam (T grows like eps^-7/2 lam^1/2), or raise max_steps"
+        )

@@ -16,7 +16,7 @@ from ..kernels.counterexample import ChainConfig
 from ..kernels.sweeps import drift_estimate
 from ..theory import divergence
 
-__all__ = ["predicted_boundary", "ratio"]
+__all__ = ["beta_axes", "build_region", "predicted_boundary", "ratio", "upward_crossing"]
 
 
 def ratio(n: int, a: float) -> float:
@@ -26,7 +26,7 @@ def ratio(n: int, a: float) -> float:
     return (1.0 + (n - 1) * a) / a
 
 
-def _crossing(b2: np.ndarray, values: np.ndarray) -> float:
+def upward_crossing(b2: np.ndarray, values: np.ndarray) -> float:
     """Linear interpolation of the last upward zero crossing of ``values`` along ``b2``."""
     neg = np.nonzero(values < 0)[0]
     if neg.size == 0:
@@ -38,9 +38,19 @@ def _crossing(b2: np.ndarray, values: np.ndarray) -> float:
     return float(b2[i] + (b2[i + 1] - b2[i]) * (-v0) / (v1 - v0))
 
 
-def predicted_boundary(n: int, a: float, sampling: str, beta1: Any, *, beta2_grid: Any = None,
-                       chains: int = 6, epochs: int = 120, burn_in: int = 120, seed: int = 0,
-                       backend: str = "auto") -> dict[str, list[float]]:
+def predicted_boundary(
+    n: int,
+    a: float,
+    sampling: str,
+    beta1: Any,
+    *,
+    beta2_grid: Any = None,
+    chains: int = 6,
+    epochs: int = 120,
+    burn_in: int = 120,
+    seed: int = 0,
+    backend: str = "auto",
+) -> dict[str, list[float]]:
     """β2*(β1) where the drift changes sign (upper edge of the divergence region).
 
     Returns ``{"beta1", "beta2", "low", "high", "grid"}``: the upper-edge samples, the band
@@ -52,8 +62,9 @@ def predicted_boundary(n: int, a: float, sampling: str, beta1: Any, *, beta2_gri
     r = ratio(n, a)
     if beta2_grid is None:
         # linear where the a = 1/(n-1)² boundaries sit, log-spaced towards 1 for a = 1
-        beta2_grid = np.unique(np.concatenate([np.linspace(0.0, 0.95, 60),
-                                               1.0 - np.logspace(-1.3, -6, 110)]))
+        beta2_grid = np.unique(
+            np.concatenate([np.linspace(0.0, 0.95, 60), 1.0 - np.logspace(-1.3, -6, 110)])
+        )
     b2 = np.asarray(beta2_grid, dtype=float)
     if sampling == "iid":
         # iid sees a random number of big gradients per epoch: far noisier per epoch
@@ -62,16 +73,30 @@ def predicted_boundary(n: int, a: float, sampling: str, beta1: Any, *, beta2_gri
         star = divergence.beta2_boundary(b1, n, r)
         g1, g2 = np.meshgrid(b1, b2, indexing="ij")
         mu = divergence.cyclic_drift(g1, g2, n, r)
-        return {"beta1": b1.tolist(), "beta2": star.tolist(), "low": None, "high": None,
-                "grid": {"beta1": b1.tolist(), "beta2": b2.tolist(), "drift": mu.tolist(),
-                         "half_width": np.zeros_like(mu).tolist()}}
-    est = drift_estimate(b1, b2, ChainConfig(n, r, sampling=sampling, burn_in=burn_in,
-                                             epochs=epochs, chains=chains, seed=seed),
-                         backend=backend)
+        return {
+            "beta1": b1.tolist(),
+            "beta2": star.tolist(),
+            "low": None,
+            "high": None,
+            "grid": {
+                "beta1": b1.tolist(),
+                "beta2": b2.tolist(),
+                "drift": mu.tolist(),
+                "half_width": np.zeros_like(mu).tolist(),
+            },
+        }
+    est = drift_estimate(
+        b1,
+        b2,
+        ChainConfig(
+            n, r, sampling=sampling, burn_in=burn_in, epochs=epochs, chains=chains, seed=seed
+        ),
+        backend=backend,
+    )
     star, low, high = [], [], []
     for i in range(b1.size):
         mean = est.drift.values[i]
-        star.append(_crossing(b2, mean))
+        star.append(upward_crossing(b2, mean))
         sure_neg = np.nonzero(est.ci_high.values[i] < 0)[0]
         if sure_neg.size == 0:
             low.append(float("nan"))
@@ -79,12 +104,20 @@ def predicted_boundary(n: int, a: float, sampling: str, beta1: Any, *, beta2_gri
             continue
         j = sure_neg[-1]
         low.append(float(b2[j]))
-        above = np.nonzero(est.ci_low.values[i, j + 1:] > 0)[0]
+        above = np.nonzero(est.ci_low.values[i, j + 1 :] > 0)[0]
         high.append(float(b2[j + 1 + above[0]]) if above.size else float("nan"))
-    return {"beta1": b1.tolist(), "beta2": star, "low": low, "high": high,
-            "grid": {"beta1": b1.tolist(), "beta2": b2.tolist(),
-                     "drift": est.drift.values.tolist(),
-                     "half_width": est.half_width.values.tolist()}}
+    return {
+        "beta1": b1.tolist(),
+        "beta2": star,
+        "low": low,
+        "high": high,
+        "grid": {
+            "beta1": b1.tolist(),
+            "beta2": b2.tolist(),
+            "drift": est.drift.values.tolist(),
+            "half_width": est.half_width.values.tolist(),
+        },
+    }
 
 
 def beta_axes(grid: int, scale: str) -> tuple[np.ndarray, np.ndarray]:
@@ -102,10 +135,19 @@ def beta_axes(grid: int, scale: str) -> tuple[np.ndarray, np.ndarray]:
     return b1, b2
 
 
-def build_region(n: int, a: float = 1.0, sampling: str = "shuffle", *, grid: int = 200,
-                 epochs: int = 500, scale: str = "log1m", seed: int = 0,
-                 backend: str = "auto", boundary_columns: int = 40,
-                 progress: bool = False) -> tuple[Any, dict, dict]:
+def build_region(
+    n: int,
+    a: float = 1.0,
+    sampling: str = "shuffle",
+    *,
+    grid: int = 200,
+    epochs: int = 500,
+    scale: str = "log1m",
+    seed: int = 0,
+    backend: str = "auto",
+    boundary_columns: int = 40,
+    progress: bool = False,
+) -> tuple[Any, dict, dict]:
     """Measured region (direct sweep) and predicted boundary for one panel.
 
     Returns ``(sweep, boundary, summary)`` where ``summary`` holds the diverged area and the
@@ -117,13 +159,30 @@ def build_region(n: int, a: float = 1.0, sampling: str = "shuffle", *, grid: int
     b1, b2 = beta_axes(grid, scale)
     cfg = SweepConfig(n=n, a=a, epochs=epochs, sampling=sampling, seed=seed)
     sweep = divergence_sweep(b1, b2, cfg, backend=backend, progress=progress)
-    cols = b1 if sampling == "cyclic" else b1[np.unique(np.linspace(
-        0, b1.size - 1, min(boundary_columns, b1.size)).astype(int))]
+    cols = (
+        b1
+        if sampling == "cyclic"
+        else b1[np.unique(np.linspace(0, b1.size - 1, min(boundary_columns, b1.size)).astype(int))]
+    )
     boundary = predicted_boundary(n, a, sampling, cols, seed=seed, backend=backend)
     status = sweep.status.values[..., 0]
-    counts = {name: int(np.sum(status == code)) for name, code in
-              (("diverged", DIVERGED), ("undecided", UNDECIDED), ("converged", CONVERGED))}
-    summary = {"n": n, "a": a, "sampling": sampling, "grid": grid, "epochs": epochs,
-               "scale": scale, "seed": seed, "area_diverged": region_area(sweep.status),
-               "counts": counts}
+    counts = {
+        name: int(np.sum(status == code))
+        for name, code in (
+            ("diverged", DIVERGED),
+            ("undecided", UNDECIDED),
+            ("converged", CONVERGED),
+        )
+    }
+    summary = {
+        "n": n,
+        "a": a,
+        "sampling": sampling,
+        "grid": grid,
+        "epochs": epochs,
+        "scale": scale,
+        "seed": seed,
+        "area_diverged": region_area(sweep.status),
+        "counts": counts,
+    }
     return sweep, boundary, summary

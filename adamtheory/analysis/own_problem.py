@@ -5,7 +5,7 @@ Three steps, combined by :func:`sweep_own_problem`:
 1. **Measure.** :func:`adamtheory.kernels.finite_sum.finite_sum_sweep` runs Adam at every grid
    point and classifies each run (diverged / undecided / converged) by the rule of the
    counterexample sweep (:mod:`adamtheory.kernels.counterexample`).
-2. **Diagnose.** :func:`detect_pattern` checks whether the gradients fit THEORY.md §3.2: in
+2. **Diagnose.** :func:`detect_pattern` checks whether the gradients fit docs/theory §3.2: in
    1-D, at every probe point along the iterates' way (from x0, mostly in the direction of
    :math:`\nabla f(x_0)`, where a diverging run goes) the n component gradients are the same
    constants, one equal to :math:`s\,r\,a` and n-1 equal to :math:`-s\,a` (a > 0, s = ±1;
@@ -13,7 +13,7 @@ Three steps, combined by :func:`sweep_own_problem`:
 3. **Predict and compare.** If it fits, the drift :math:`\mu(\beta_1, \beta_2; n, r)` is the
    SymPy closed form (cyclic; :mod:`adamtheory.theory.divergence`, lambdified) or the simulated
    stationary chain with a 95% CI (shuffle, iid; :func:`adamtheory.kernels.sweeps.
-   drift_estimate`), both through :func:`adamtheory.claims.regions.predicted_boundary`. An
+   drift_estimate`), both through :func:`adamtheory.analysis.regions.predicted_boundary`. An
    epoch moves x by about :math:`-s\,\eta_k\mu`, so μ < 0 predicts divergence and μ > 0 a
    return towards x*. :func:`compare_with_drift` applies the rule of claim Z-DRIFT: compare
    only points whose drift is decided, :math:`|\mu| > \mathrm{CI} + \rho` (ρ = 0.2, the margin
@@ -31,7 +31,7 @@ The one-big-gradient counterexample written as your own NumPy code (n = 10, slop
 for x >= -1, glued to quadratics below), started at x0 = 5 as in claim Z-DRIFT::
 
     import numpy as np
-    from adamtheory.claims.user_problem import sweep_own_problem
+    from adamtheory.analysis.own_problem import sweep_own_problem
     from adamtheory.plots.own_problem import own_problem_figure
     from adamtheory.problems.user import user_finite_sum
 
@@ -63,7 +63,7 @@ import numpy as np
 import xarray as xr
 
 from .._validate import check_int, check_interval, check_positive
-from ..kernels.counterexample import CONVERGED, DIVERGED, UNDECIDED
+from ..kernels.counterexample import CONVERGED, DIVERGED, NONFINITE_GRADIENT, UNDECIDED
 from ..kernels.finite_sum import FiniteSumSweepConfig, finite_sum_sweep
 from .regions import predicted_boundary, ratio
 
@@ -86,7 +86,7 @@ DRIFT_SEED_KEY = 0xD51F7  # spawn key: the drift chains' streams are independent
 
 @dataclass(frozen=True)
 class PatternFit:
-    r"""Whether the component gradients fit THEORY.md §3.2's pattern, and with which (n, r).
+    r"""Whether the component gradients fit docs/theory §3.2's pattern, and with which (n, r).
 
     Attributes
     ----------
@@ -135,6 +135,9 @@ class DriftAgreement:
         Grid points outside the band with β1 >= √β2 (excluded: Adam's step is unbounded there).
     undecided : float
         Fraction of undecided runs among those outside the band and in scope.
+    nonfinite : int
+        Runs outside the band and in scope whose gradient was NaN/inf (status
+        ``NONFINITE_GRADIENT``): neither compared nor counted as undecided.
     predicted_diverged, predicted_converged : int
         Compared runs predicted to diverge / converge.
     margin : float
@@ -149,6 +152,7 @@ class DriftAgreement:
     predicted_diverged: int
     predicted_converged: int
     margin: float
+    nonfinite: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ class OwnProblemResult:
         From :func:`adamtheory.kernels.finite_sum.finite_sum_sweep`.
     pattern : PatternFit
     boundary : dict or None
-        From :func:`adamtheory.claims.regions.predicted_boundary` on the sweep's grid (drift
+        From :func:`adamtheory.analysis.regions.predicted_boundary` on the sweep's grid (drift
         and CI half-width per point, zero crossings), when the pattern fits.
     agreement : DriftAgreement or None
     notes : tuple of str
@@ -187,9 +191,10 @@ def _grads_at(problem: Any, points: np.ndarray) -> np.ndarray:
     return g.reshape(points.size, n)
 
 
-def detect_pattern(problem: Any, *, probes: Any = None, step: float = 1.0,
-                   rtol: float = PATTERN_RTOL) -> PatternFit:
-    r"""Does the problem's gradient pattern fit THEORY.md §3.2?
+def detect_pattern(
+    problem: Any, *, probes: Any = None, step: float = 1.0, rtol: float = PATTERN_RTOL
+) -> PatternFit:
+    r"""Does the problem's gradient pattern fit docs/theory §3.2?
 
     Parameters
     ----------
@@ -217,17 +222,26 @@ def detect_pattern(problem: Any, *, probes: Any = None, step: float = 1.0,
     n = check_int("problem.n", problem.n, minimum=1)
     x0 = np.atleast_1d(np.asarray(problem.x0, dtype=np.float64))
     if x0.size != 1:
-        return PatternFit(False, f"the problem is {x0.size}-dimensional; THEORY §3.2's drift "
-                                 "criterion is for 1-D problems")
+        return PatternFit(
+            False,
+            f"the problem is {x0.size}-dimensional; docs/theory §3.2's drift "
+            "criterion is for 1-D problems",
+        )
     if n < 2:
-        return PatternFit(False, "n = 1: one component has no opposing gradients (§3.2 needs "
-                                 "one big component and n-1 >= 1 small ones)")
+        return PatternFit(
+            False,
+            "n = 1: one component has no opposing gradients (§3.2 needs "
+            "one big component and n-1 >= 1 small ones)",
+        )
     if probes is None:
         at_x0 = _grads_at(problem, x0)[0]
         mean = float(at_x0.mean())
         if not np.isfinite(mean) or mean == 0.0:
-            return PatternFit(False, f"∇f(x0) = {mean:g}: no uphill direction to probe (x0 is "
-                                     "stationary or the gradient is not finite)")
+            return PatternFit(
+                False,
+                f"∇f(x0) = {mean:g}: no uphill direction to probe (x0 is "
+                "stationary or the gradient is not finite)",
+            )
         probes = x0[0] + np.sign(mean) * step * np.asarray(PROBE_OFFSETS)
     pts = np.atleast_1d(np.asarray(probes, dtype=np.float64))
     if pts.ndim != 1 or pts.size < 1 or not np.all(np.isfinite(pts)):
@@ -236,46 +250,71 @@ def detect_pattern(problem: Any, *, probes: Any = None, step: float = 1.0,
     G = _grads_at(problem, pts)
     if not np.all(np.isfinite(G)):
         p, i = np.argwhere(~np.isfinite(G))[0]
-        return PatternFit(False, f"component {i} has a non-finite gradient at x = {pts[p]:g}",
-                          probes=shown)
+        return PatternFit(
+            False, f"component {i} has a non-finite gradient at x = {pts[p]:g}", probes=shown
+        )
     ref = G[0]
     tol = rtol * max(float(np.abs(G).max()), np.finfo(float).tiny)
     dev = np.abs(G - ref)
     if dev.max() > tol:
         p, i = np.unravel_index(np.argmax(dev), dev.shape)
-        return PatternFit(False, f"the gradients are not constant along the probes: component "
-                                 f"{i} has {ref[i]:g} at x = {pts[0]:g} and {G[p, i]:g} at "
-                                 f"x = {pts[p]:g} (§3.2 needs every component linear there)",
-                          probes=shown)
+        return PatternFit(
+            False,
+            f"the gradients are not constant along the probes: component "
+            f"{i} has {ref[i]:g} at x = {pts[0]:g} and {G[p, i]:g} at "
+            f"x = {pts[p]:g} (§3.2 needs every component linear there)",
+            probes=shown,
+        )
     mean = float(ref.mean())
     if mean == 0.0:
-        return PatternFit(False, "∇f = 0 along the probes: f is flat, no uphill direction",
-                          probes=shown)
+        return PatternFit(
+            False, "∇f = 0 along the probes: f is flat, no uphill direction", probes=shown
+        )
     s = 1 if mean > 0 else -1
     big = np.nonzero(np.sign(ref) == s)[0]
     if big.size != 1:
-        return PatternFit(False, f"{big.size} components push uphill (sign of ∇f); §3.2 needs "
-                                 "exactly one big component against n-1 equal small ones",
-                          probes=shown)
+        return PatternFit(
+            False,
+            f"{big.size} components push uphill (sign of ∇f); §3.2 needs "
+            "exactly one big component against n-1 equal small ones",
+            probes=shown,
+        )
     small = np.delete(ref, big[0])
     a = float(np.abs(small).mean())
     if not (np.all(np.sign(small) == -s) and np.all(np.abs(small + s * a) <= tol)):
-        return PatternFit(False, f"the n-1 other gradients are not all equal: {small.tolist()}",
-                          probes=shown)
+        return PatternFit(
+            False, f"the n-1 other gradients are not all equal: {small.tolist()}", probes=shown
+        )
     r = float(abs(ref[big[0]]) / a)
-    return PatternFit(True, f"constant pattern on {pts.size} probes: component {int(big[0])} "
-                            f"has {ref[big[0]]:g}, the other {n - 1} have {-s * a:g} "
-                            f"(n = {n}, r = {r:.6g})",
-                      n=n, r=r, scale=a, orientation=s, big_component=int(big[0]),
-                      probes=shown)
+    return PatternFit(
+        True,
+        f"constant pattern on {pts.size} probes: component {int(big[0])} "
+        f"has {ref[big[0]]:g}, the other {n - 1} have {-s * a:g} "
+        f"(n = {n}, r = {r:.6g})",
+        n=n,
+        r=r,
+        scale=a,
+        orientation=s,
+        big_component=int(big[0]),
+        probes=shown,
+    )
 
 
-def predict_drift(pattern: PatternFit, beta1: Any, beta2: Any, *, sampling: str,
-                  seed: int = 0, backend: str = "auto", chains: int = 6, epochs: int = 120,
-                  burn_in: int = 120) -> dict:
+def predict_drift(
+    pattern: PatternFit,
+    beta1: Any,
+    beta2: Any,
+    *,
+    sampling: str,
+    seed: int = 0,
+    backend: str = "auto",
+    chains: int = 6,
+    epochs: int = 120,
+    burn_in: int = 120,
+) -> dict:
     """Drift prediction on the (β1, β2) grid for a fitting pattern.
 
-    A thin adapter to :func:`adamtheory.claims.regions.predicted_boundary`, which is written for
+    A thin adapter to :func:`adamtheory.analysis.regions.predicted_boundary`, which is written for
     the counterexample's (n, a): the same ratio is :math:`a' = 1/(r-n+1)` there, since
     :math:`r = (1 + (n-1)a')/a'`. Cyclic: exact (lambdified SymPy, zero CI); shuffle/iid:
     simulated chains with a 95% CI (iid with 5× the epochs, as for the counterexample).
@@ -283,7 +322,7 @@ def predict_drift(pattern: PatternFit, beta1: Any, beta2: Any, *, sampling: str,
     if not isinstance(pattern, PatternFit):
         raise TypeError(f"pattern must be a PatternFit; got {type(pattern).__name__}")
     if not pattern.fits:
-        raise ValueError(f"pattern does not fit THEORY §3.2: {pattern.reason}")
+        raise ValueError(f"pattern does not fit docs/theory §3.2: {pattern.reason}")
     a_equiv = 1.0 / (pattern.r - pattern.n + 1.0)
     if not np.isclose(ratio(pattern.n, a_equiv), pattern.r, rtol=1e-12, atol=0.0):
         raise ArithmeticError("the ratio r is not representable as (1 + (n-1)a)/a")
@@ -291,12 +330,21 @@ def predict_drift(pattern: PatternFit, beta1: Any, beta2: Any, *, sampling: str,
     b2 = np.atleast_1d(np.asarray(beta2, dtype=np.float64))
     check_interval("beta1", b1, 0.0, 1.0)
     check_interval("beta2", b2, 0.0, 1.0)
-    return predicted_boundary(pattern.n, a_equiv, sampling, b1, beta2_grid=b2, chains=chains,
-                              epochs=epochs, burn_in=burn_in, seed=seed, backend=backend)
+    return predicted_boundary(
+        pattern.n,
+        a_equiv,
+        sampling,
+        b1,
+        beta2_grid=b2,
+        chains=chains,
+        epochs=epochs,
+        burn_in=burn_in,
+        seed=seed,
+        backend=backend,
+    )
 
 
-def compare_with_drift(sweep: xr.Dataset, boundary: dict, *, margin: float = 0.2
-                       ) -> DriftAgreement:
+def compare_with_drift(sweep: xr.Dataset, boundary: dict, *, margin: float = 0.2) -> DriftAgreement:
     r"""Agreement of the measured classes with sign(μ), excluding the uncertainty band.
 
     Grid point (β1, β2) is compared when :math:`|\mu| > \mathrm{CI} + \mathrm{margin}` and
@@ -307,8 +355,9 @@ def compare_with_drift(sweep: xr.Dataset, boundary: dict, *, margin: float = 0.2
     grid = boundary["grid"]
     b1 = sweep.beta1.values
     b2 = sweep.beta2.values
-    if (not np.array_equal(np.asarray(grid["beta1"]), b1)
-            or not np.array_equal(np.asarray(grid["beta2"]), b2)):
+    if not np.array_equal(np.asarray(grid["beta1"]), b1) or not np.array_equal(
+        np.asarray(grid["beta2"]), b2
+    ):
         raise ValueError("boundary must be computed on the sweep's (beta1, beta2) grid")
     mu = np.asarray(grid["drift"], dtype=np.float64)
     hw = np.asarray(grid["half_width"], dtype=np.float64)
@@ -319,7 +368,8 @@ def compare_with_drift(sweep: xr.Dataset, boundary: dict, *, margin: float = 0.2
     status = sweep.status.transpose("beta1", "beta2", "replicate").values
     predicted = np.where(mu < 0, DIVERGED, CONVERGED)[..., None]
     sel = np.broadcast_to(use[..., None], status.shape)
-    decided = sel & (status != UNDECIDED)
+    broken = sel & (status == NONFINITE_GRADIENT)
+    decided = sel & (status != UNDECIDED) & ~broken
     compared = int(decided.sum())
     wrong = int(np.sum(decided & (status != predicted)))
     n_sel = int(sel.sum())
@@ -334,6 +384,7 @@ def compare_with_drift(sweep: xr.Dataset, boundary: dict, *, margin: float = 0.2
         predicted_diverged=int(np.sum(decided & (pred == DIVERGED))),
         predicted_converged=int(np.sum(decided & (pred == CONVERGED))),
         margin=float(margin),
+        nonfinite=int(broken.sum()),
     )
 
 
@@ -394,26 +445,57 @@ def sweep_own_problem(
     -------
     OwnProblemResult
     """
-    config = FiniteSumSweepConfig(epochs=epochs, lr=lr, sampling=sampling, schedule=schedule,
-                                  eps=eps, bias_correction=bias_correction, rho=rho,
-                                  conv_tol=conv_tol, seed=seed)
+    config = FiniteSumSweepConfig(
+        epochs=epochs,
+        lr=lr,
+        sampling=sampling,
+        schedule=schedule,
+        eps=eps,
+        bias_correction=bias_correction,
+        rho=rho,
+        conv_tol=conv_tol,
+        seed=seed,
+    )
     if not isinstance(compare, bool):
         raise TypeError(f"compare must be True or False; got {compare!r}")
-    sweep = finite_sum_sweep(beta1, beta2, problem, config, replicates=replicates,
-                             chunk_size=chunk_size, progress=progress)
+    sweep = finite_sum_sweep(
+        beta1,
+        beta2,
+        problem,
+        config,
+        replicates=replicates,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
     pattern = detect_pattern(problem, probes=probes, step=lr)
     notes = []
+    broken = int(np.sum(sweep.status.values == NONFINITE_GRADIENT))
+    if broken:
+        first = int(sweep.nonfinite_at.values[sweep.nonfinite_at.values > 0].min())
+        notes.append(
+            f"{broken} of {sweep.status.size} runs got a NaN/inf gradient (first at "
+            f"step {first}): frozen there, classified non-finite, not compared"
+        )
     if not sweep.attrs["x_star_known"]:
-        notes.append("x* unknown: distances are measured from x0 and no run is classified "
-                     "converged")
+        notes.append(
+            "x* unknown: distances are measured from x0 and no run is classified converged"
+        )
     boundary = agreement = None
     if pattern.fits and compare:
         if eps > 0:
-            notes.append(f"eps = {eps:g} > 0: the drift assumes eps = 0 (scale invariance); "
-                         f"it applies while eps << a = {pattern.scale:g}")
+            notes.append(
+                f"eps = {eps:g} > 0: the drift assumes eps = 0 (scale invariance); "
+                f"it applies while eps << a = {pattern.scale:g}"
+            )
         drift_seed = _drift_seed(seed)
-        boundary = predict_drift(pattern, sweep.beta1.values, sweep.beta2.values,
-                                 sampling=sampling, seed=drift_seed, backend=drift_backend)
+        boundary = predict_drift(
+            pattern,
+            sweep.beta1.values,
+            sweep.beta2.values,
+            sampling=sampling,
+            seed=drift_seed,
+            backend=drift_backend,
+        )
         boundary["seed"] = drift_seed
         agreement = compare_with_drift(sweep, boundary, margin=rho)
     sweep.attrs["pattern"] = pattern.reason
