@@ -12,6 +12,7 @@ Nothing is loaded from the network: MathJax comes from the ``sphinx-mathjax-offl
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -63,6 +64,9 @@ nb_execution_raise_on_error = False
 nb_execution_show_tb = True
 nb_merge_streams = True
 adamtheory_notebooks = str(ROOT / "notebooks")
+# notebooks run in a temporary folder; this tells them where their helper modules
+# (notebooks/my_claims.py) live. The kernels inherit the build's environment.
+os.environ.setdefault("ADAMTHEORY_NOTEBOOKS", adamtheory_notebooks)
 
 # API reference from numpydoc docstrings
 autosummary_generate = True
