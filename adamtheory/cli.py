@@ -20,6 +20,7 @@ the results, or an error with ``--strict-backend``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import textwrap
@@ -29,6 +30,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["main"]
+
+#: Modules (in this package) that add subcommands: each has ``register(subparsers)``, which adds
+#: its parser and sets ``run_command`` (``args -> exit status``) as a default.
+_EXTENSION_COMMANDS: tuple[str, ...] = ("cli_realdata",)
 
 
 class UsageError(Exception):
@@ -209,6 +214,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="GROUP",
         help=f"regenerate only these groups: {', '.join(FIGURE_GROUPS)}",
     )
+    for name in _EXTENSION_COMMANDS:
+        importlib.import_module(f".{name}", __package__).register(sub)
     return parser
 
 
@@ -746,7 +753,8 @@ def _main(argv: list[str] | None) -> int:
             "figures": _cmd_figures,
             "rates": _cmd_rates,
         }
-        return commands[args.command](args)
+        run = getattr(args, "run_command", None) or commands[args.command]
+        return run(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,16 @@ from .base import (
     run_claim,
 )
 
-_MODULES = ("library_semantics", "ftrl24", "amc25", "o2nc_runs", "o2nc_ablate", "z22", "r18")
+_MODULES = (
+    "library_semantics",
+    "ftrl24",
+    "amc25",
+    "o2nc_runs",
+    "o2nc_ablate",
+    "z22",
+    "r18",
+    "realdata",
+)
 
 
 REGISTRY: tuple[Claim, ...] = tuple(

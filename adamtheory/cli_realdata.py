@@ -1,0 +1,9 @@
+"""Real-data subcommands (``adamtheory phase``, ``adamtheory advise``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    """Add the real-data subcommands to the ``adamtheory`` parser (none yet)."""
