@@ -30,10 +30,16 @@ _LAZY = {
     "build_region": ("analysis.regions", "build_region"),
     "o2nc_plan": ("analysis.o2nc", "o2nc_plan"),
     "sweep_own_problem": ("analysis.own_problem", "sweep_own_problem"),
+    "phase_diagram": ("analysis.phase", "phase_diagram"),
+    "critical_beta2": ("analysis.advisor", "critical_beta2"),
+    "build_atlas": ("analysis.regions", "build_atlas"),
 }
 
 __all__ = [
     "BetaOMD",
+    "build_atlas",
+    "critical_beta2",
+    "phase_diagram",
     "Claim",
     "ClippedAdamLearner",
     "Context",

@@ -86,6 +86,13 @@ def _add_backend(parser: argparse.ArgumentParser, command: str) -> None:
     )
 
 
+def _add_scheduler(parser: argparse.ArgumentParser, *, workers: bool = True) -> None:
+    """``--scheduler``/``--dask-address`` (and ``--workers``) of the scale-out seam."""
+    from .kernels.executors import add_scheduler_arguments
+
+    add_scheduler_arguments(parser, workers=workers)
+
+
 def _add_json(parser: Any, what: str) -> None:
     parser.add_argument(
         "--json",
@@ -162,6 +169,15 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="neither read nor write the result cache"
     )
     verify.add_argument("--quiet", action="store_true", help="no progress bars")
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="claims run at the same time (worker processes; Dask workers with --scheduler "
+        "dask); results equal the sequential run",
+    )
+    _add_scheduler(verify, workers=False)
     claims = sub.add_parser("claims", help="list the registered claims")
     _add_json(claims, "the registry (rules and sensitivity entries)")
     claims.add_argument(
@@ -178,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--grid", type=int, default=200)
     figures.add_argument("--epochs", type=int, default=500)
     figures.add_argument("--quiet", action="store_true")
+    _add_scheduler(figures)
     figures.add_argument(
         "--only",
         nargs="+",
@@ -389,27 +406,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     width = terminal_width()
     table = _VerifyTable(fmt, selected, width)
-
-    def on_backend(plan: Any) -> None:
-        if plan.fallback is not None:
-            print(plan.summary(), file=sys.stderr, flush=True)
-        table.start()
+    from .kernels.executors import executor_from_args
 
     try:
-        done = verify(
-            selected,
-            profile=args.profile,
-            seed=args.seed,
-            backend=args.backend,
-            strict_backend=args.strict_backend,
-            out=args.out,
-            json_path=json_path,
-            cache_dir=cache_dir,
-            force=args.force,
-            progress=_progress(args.quiet),
-            on_result=table.add,
-            on_backend=on_backend,
-        )
+        workers = args.jobs if args.scheduler != "local" else None
+        with executor_from_args(args, workers=workers) as executor:
+            done = _run_verify(args, verify, selected, cache_dir, json_path, table, executor)
     except BackendUnavailable as exc:
         raise UsageError(_strict_message(exc.plan)) from None
     except KeyboardInterrupt:
@@ -424,6 +426,44 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    return _verify_summary(args, done, table, fmt, width, cache_dir)
+
+
+def _run_verify(
+    args: argparse.Namespace,
+    verify: Any,
+    selected: list[Any],
+    cache_dir: Any,
+    json_path: Path | None,
+    table: Any,
+    executor: Any,
+) -> Any:
+    def on_backend(plan: Any) -> None:
+        if plan.fallback is not None:
+            print(plan.summary(), file=sys.stderr, flush=True)
+        table.start()
+
+    return verify(
+        selected,
+        profile=args.profile,
+        seed=args.seed,
+        backend=args.backend,
+        strict_backend=args.strict_backend,
+        out=args.out,
+        json_path=json_path,
+        cache_dir=cache_dir,
+        force=args.force,
+        progress=_progress(args.quiet),
+        on_result=table.add,
+        on_backend=on_backend,
+        jobs=args.jobs,
+        executor=executor,
+    )
+
+
+def _verify_summary(
+    args: argparse.Namespace, done: Any, table: Any, fmt: str, width: int, cache_dir: Any
+) -> int:
     table.finish()
     payload = done.payload
     counts, hits = payload["summary"], payload["cache"]["hits"]
@@ -461,9 +501,10 @@ def _save(fig: Any, path: Path) -> list[Path]:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from .report.preflight import check_output
+    from .report.preflight import check_output, check_sweep_size
 
     check_output(args.out, "--out", directory=True)
+    check_sweep_size(args.grid, 10, args.epochs)  # the gallery's sweeps, before any of them
     start = time.perf_counter()
     groups = _figure_groups()
     for name in args.only or groups:
@@ -519,7 +560,11 @@ def _main(argv: list[str] | None) -> int:
     except OSError as exc:  # cannot write an output file: a usage problem, not a claim failure
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return 2
+    except MemoryError:  # an allocation the cost estimate did not foresee: still one line
+        print("error: out of memory; reduce the grid, epochs, n or replicates", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # verify prints its own line (what is cached) and returns 130
+        # kernels run in slices of well under a second, so Ctrl-C lands here promptly
         print("interrupted", file=sys.stderr)
         return 130
 

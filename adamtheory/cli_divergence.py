@@ -42,6 +42,37 @@ def register(sub: Any) -> None:
         help="beta2 axis: linear, or 1-beta2 on a log scale (auto: log1m for n >= 30)",
     )
     region.add_argument("--seed", type=int, default=0)
+    region.add_argument(
+        "--classify",
+        default="fixed",
+        choices=("fixed", "sequential"),
+        help="fixed: runs of --epochs epochs classified at the end; sequential: a sequential "
+        "test on the run's per-epoch displacement decides both sides (docs/divergence.md)",
+    )
+    region.add_argument(
+        "--semantics",
+        default="torch",
+        choices=("torch", "z22"),
+        help="torch: m0 = v0 = 0 with bias correction; z22: Z22's Algorithm 1 (no bias "
+        "correction, m0 and v0 from the gradients at x0; needs --classify sequential)",
+    )
+    region.add_argument("--eps", type=float, default=0.0, help="Adam's epsilon >= 0")
+    region.add_argument(
+        "--schedule",
+        default="inv_sqrt_epoch",
+        choices=("inv_sqrt_epoch", "constant"),
+        help="step size eta/sqrt(k) per epoch (Z22) or constant eta",
+    )
+    region.add_argument("--lr", type=float, default=1.0, help="base step eta > 0")
+    region.add_argument(
+        "--x0", type=float, default=None, help="start (default 0 fixed, 5 sequential)"
+    )
+    region.add_argument(
+        "--max-epochs",
+        type=int,
+        default=4096,
+        help="sequential: the longest run in epochs (>= 32)",
+    )
     _add_backend(region, "region")
     region.add_argument(
         "--out", type=Path, required=True, help=f"figure file ({', '.join(FIGURE_SUFFIXES)})"
@@ -50,6 +81,9 @@ def register(sub: Any) -> None:
     _add_json(region, "the boundary samples, area and backend")
     region.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    from .kernels.executors import add_scheduler_arguments
+
+    add_scheduler_arguments(region)
     region.set_defaults(run_command=_cmd_region)
 
     drift = sub.add_parser("drift", help="drift mu(beta1, beta2) of the counterexample")
@@ -67,9 +101,7 @@ def register(sub: Any) -> None:
 
 
 def _cmd_region(args: argparse.Namespace) -> int:
-    from ._files import atomic_write_bytes
-    from .analysis.regions import build_region
-    from .plots.region import region_figure
+    from .kernels.executors import executor_from_args
     from .report.preflight import check_output
 
     # every output is checked before the sweep (and none is touched)
@@ -77,8 +109,23 @@ def _cmd_region(args: argparse.Namespace) -> int:
     if args.data is not None:
         check_output(args.data, "--data", suffixes=DATA_SUFFIXES)
     _check_json(args.json)
-    plan = _plan(args, n=args.n, arrays=False)
+    _check_region_options(args)
+    with executor_from_args(args) as executor:
+        return _run_region(args, executor)
+
+
+def _run_region(args: argparse.Namespace, executor: Any) -> int:
+    from ._files import atomic_write_bytes
+    from .analysis.regions import build_region
+    from .plots.region import region_figure
+    from .report.preflight import check_sweep_size
+
     scale = args.scale if args.scale != "auto" else ("log1m" if args.n >= 30 else "linear")
+    if args.classify == "sequential":
+        return _cmd_region_sequential(args, scale, executor)
+    plan = _plan(args, n=args.n, arrays=False)
+    # refused in one line before the beta axes are allocated
+    check_sweep_size(args.grid, args.n, args.epochs, backend=plan.sweep)
     start = time.perf_counter()
     sweep, boundary, summary = build_region(
         args.n,
@@ -90,6 +137,11 @@ def _cmd_region(args: argparse.Namespace) -> int:
         seed=args.seed,
         backend=plan.sweep,
         progress=not args.quiet and sys.stderr.isatty(),
+        eps=args.eps,
+        schedule=args.schedule,
+        lr=args.lr,
+        x0=0.0 if args.x0 is None else args.x0,
+        executor=executor,
     )
     summary["seconds"] = round(time.perf_counter() - start, 2)
     summary["backend"] = plan.to_json()
@@ -118,10 +170,74 @@ def _cmd_region(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_region_options(args: argparse.Namespace) -> None:
+    """One-line usage errors for the semantics options of ``region`` (before any sweep)."""
+    import math
+
+    from .cli import UsageError
+
+    if not (math.isfinite(args.eps) and args.eps >= 0):
+        raise UsageError(f"--eps must be a finite number >= 0; got {args.eps}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a finite number > 0; got {args.lr}")
+    if args.x0 is not None and not math.isfinite(args.x0):
+        raise UsageError(f"--x0 must be a finite number; got {args.x0}")
+    if args.max_epochs < 32:
+        raise UsageError(f"--max-epochs must be an integer >= 32; got {args.max_epochs}")
+    if args.semantics == "z22" and args.classify != "sequential":
+        raise UsageError(
+            "--semantics z22 needs --classify sequential (the fixed-length sweep kernels "
+            "start from m0 = v0 = 0)"
+        )
+
+
+def _cmd_region_sequential(args: argparse.Namespace, scale: str, executor: Any = None) -> int:
+    from ._files import atomic_write_bytes
+    from .analysis.regions import atlas_dataset, build_atlas
+    from .plots.region import sequential_atlas_figure
+    from .report.preflight import check_sweep_size
+
+    plan = _plan(args, n=args.n, arrays=False, gpu_sweep=False)
+    check_sweep_size(args.grid, args.n, args.max_epochs, backend=plan.sweep)
+    atlas, boundary, summary = build_atlas(
+        args.n,
+        args.a,
+        args.sampling,
+        grid=args.grid,
+        scale=scale,
+        semantics=args.semantics,
+        eps=args.eps,
+        schedule=args.schedule,
+        lr=args.lr,
+        x0=5.0 if args.x0 is None else args.x0,
+        max_epochs=args.max_epochs,
+        seed=args.seed,
+        backend=plan.sweep,
+        progress=not args.quiet and sys.stderr.isatty(),
+        executor=executor,
+    )
+    summary["backend"] = plan.to_json()
+    _save(sequential_atlas_figure([(atlas, boundary, summary)], scale=scale), args.out)
+    if args.data:
+        args.data.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(args.data, bytes(atlas_dataset(atlas).to_netcdf()))
+    if args.json is not None:
+        _emit_json({**summary, "boundary": boundary, "config": atlas["config"]}, args.json)
+    c = summary["counts_in_scope"]
+    print(
+        f"n={args.n} a={args.a:g} {args.sampling} ({args.semantics}, sequential): in scope "
+        f"{c['diverged']} diverged, {c['converged']} converged, {c['undecided']} undecided "
+        f"({summary['undecided_fraction']:.1%}); {summary['seconds']} s -> {args.out}",
+        file=sys.stderr if args.json == STDOUT else sys.stdout,
+    )
+    return 0
+
+
 def _cmd_drift(args: argparse.Namespace) -> int:
     from .analysis.regions import ratio
     from .kernels.counterexample import ChainConfig
     from .kernels.sweeps import drift_estimate
+    from .report.preflight import check_sweep_size
     from .theory.divergence import cyclic_drift
 
     _check_json(args.json)
@@ -140,6 +256,7 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         out.update(drift=exact, ci=[exact, exact], backend=None)
     else:
         plan = _plan(args, arrays=False, gpu_sweep=False)
+        check_sweep_size(1, args.n, args.epochs, points=args.chains, backend=plan.sweep)
         est = drift_estimate(
             [args.beta1],
             [args.beta2],
@@ -177,35 +294,78 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atlas(args: argparse.Namespace) -> None:
-    from .analysis.regions import build_region
-    from .plots.region import atlas_figure
+ATLAS_GRID = 100  # grid points per axis of the committed sequential atlas (at most)
 
+
+def _write_atlas(args: argparse.Namespace) -> None:
+    """The committed atlas: sequentially classified panels (both sides decided), each with
+    the measured drift below it, and ``atlas_summary.json`` with the numbers the docs quote
+    (undecided fraction in scope, agreement with the drift's sign, band widths, seconds)."""
+    from ._files import atomic_write_bytes
+    from .analysis.regions import build_atlas
+    from .plots.region import sequential_atlas_figure
+
+    small = [(n, 1.0 / (n - 1) ** 2) for n in (10, 50, 100)]
     # a = 1: the boundary approaches beta2 = 1 like 1 - 4/n², readable only as log(1 - beta2)
     jobs = {
-        "atlas_shuffle_a1.png": ("log1m", [(n, 1.0, "shuffle") for n in (10, 50, 100)]),
-        "atlas_shuffle_a_small.png": (
-            "linear",
-            [(n, 1.0 / (n - 1) ** 2, "shuffle") for n in (10, 50, 100)],
+        "atlas_shuffle_a1.png": ("log1m", "torch", [(n, 1.0, "shuffle") for n in (10, 50, 100)]),
+        "atlas_shuffle_a_small.png": ("linear", "torch", [(n, a, "shuffle") for n, a in small]),
+        "atlas_z22_semantics.png": (
+            "log1m",
+            "z22",
+            [(n, 1.0, "shuffle") for n in (10, 50, 100)],
         ),
-        "sampling_n10.png": ("linear", [(10, 1.0, s) for s in ("shuffle", "iid", "cyclic")]),
+        "sampling_n10.png": (
+            "linear",
+            "torch",
+            [(10, 1.0, s) for s in ("shuffle", "iid", "cyclic")],
+        ),
     }
-    for name, (scale, panels) in jobs.items():
+    # long sequential runs near the boundary: a 100 x 100 grid keeps the build near 3 min
+    grid = min(args.grid, ATLAS_GRID)
+    if grid != args.grid:
+        print(f"atlas: grid {grid} (at most {ATLAS_GRID}; --grid {args.grid})", flush=True)
+    report: dict[str, Any] = {"grid": grid, "panels": {}}
+    boundaries: dict[tuple, dict] = {}  # the predicted boundary depends on (n, a, sampling)
+    total = time.perf_counter()
+    for name, (scale, semantics, panels) in jobs.items():
+        # Z22's v0 must be forgotten before a "converged" verdict (3 / (1 - beta2) steps):
+        # at large beta2 those runs go to the cap, so the z22 panel gets a shorter one
+        cap = 2048 if semantics == "z22" else 4096
         t0 = time.perf_counter()
         built = []
         for n, a, sampling in panels:
-            sweep, boundary, summary = build_region(
-                n, a, sampling, grid=args.grid, epochs=args.epochs, scale=scale
+            atlas, boundary, summary = build_atlas(
+                n,
+                a,
+                sampling,
+                grid=grid,
+                scale=scale,
+                semantics=semantics,
+                max_epochs=cap,
+                boundary=boundaries.get((n, a, sampling)),
             )
-            title = f"n={n}, a={'1' if a == 1 else f'1/{n - 1}²'}, {sampling}"
-            built.append((sweep, boundary, title))
-        _save(atlas_figure(built, scale=scale), args.out / name)
+            boundaries[(n, a, sampling)] = boundary
+            built.append((atlas, boundary, summary))
+            report["panels"][f"{name}: n={n}, a={a:g}, {sampling}"] = summary
+        _save(sequential_atlas_figure(built, scale=scale), args.out / name)
         print(f"{name}: {time.perf_counter() - t0:.1f} s", flush=True)
+    report["seconds"] = round(time.perf_counter() - total, 1)
+    atomic_write_bytes(
+        args.out / "atlas_summary.json", (json.dumps(report, indent=1) + "\n").encode()
+    )
 
 
 def _write_r18(args: argparse.Namespace) -> None:
+    from .claims import get_claim, run_claim
+    from .plots.claim_figures import r_fig1_figure
+
     _save(_r18_figure(), args.out / "r18_theorem1.png")
     print("r18_theorem1.png", flush=True)
+    # R18 Section 5 (claim R-FIG1, quick profile, seed 0): the claim's own figure
+    result = run_claim(get_claim("R-FIG1"), profile="quick", seed=0)
+    _save(r_fig1_figure(json.loads(json.dumps(result.values))), args.out / "r18_section5.png")
+    print(f"r18_section5.png ({result.verdict})", flush=True)
 
 
 def _r18_figure() -> Any:

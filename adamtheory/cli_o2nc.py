@@ -28,11 +28,15 @@ def _cmd_rates(args: argparse.Namespace) -> int:
         rows = [
             {
                 "setting": r["setting"],
-                "threshold": str(r["threshold"]),
+                "status": r["status"],
+                "provenance": r["provenance"],
+                "threshold": None if r["threshold"] is None else str(r["threshold"]),
                 "derived": {k: str(v) for k, v in r["derived"].items()},
+                "cited": {k: str(v) for k, v in r.get("cited", {}).items()},
                 "lower_bound": {k: str(v) for k, v in r["lower_bound"].items()},
                 "lower_bound_source": r["lower_bound_source"],
-                "optimal": r["optimal"],
+                # a cited row's optimality is the citation's claim, not a derived flag
+                "optimal": "cited" if r["status"] == "cited" else r["optimal"],
             }
             for r in o2nc_rates.rate_table()
         ]

@@ -961,7 +961,8 @@ class Monotone(Rule):
         direction = float(prediction)
         if direction not in (1.0, -1.0):
             raise ValueError(f"the predicted direction must be +1 or -1; got {prediction!r}")
-        steps = np.diff(v) * direction
+        with np.errstate(invalid="ignore"):  # inf - inf: a non-finite value fails below
+            steps = np.diff(v) * direction
         ok = bool(np.all(steps > 0) if self.strict else np.all(steps >= 0)) and bool(
             np.all(np.isfinite(v))
         )

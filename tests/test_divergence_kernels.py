@@ -482,3 +482,40 @@ def test_sweeps_bad_input():
         divergence_sweep(B3, B3, {"n": 5, "epochs": 10})
     with pytest.raises(TypeError, match="config"):
         drift_estimate(B3, B3, CFG)
+
+
+def test_chunks_through_an_executor_change_no_number():
+    """The chunk functions are pure (β slice, config, global ids): a thread pool (any
+    ``concurrent.futures`` executor, via kernels.executors.map_chunks) gives the same bits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from adamtheory.kernels.finite_sum import FiniteSumSweepConfig, finite_sum_sweep
+    from adamtheory.problems.counterexamples import one_big_gradient
+    from adamtheory.problems.user import user_finite_sum
+
+    b1, b2 = np.linspace(0, 0.9, 5), np.linspace(0, 0.999, 4)
+    cfg = SweepConfig(n=5, epochs=12, seed=3)
+    chain = ChainConfig(n=5, r=5.0, burn_in=5, epochs=10, chains=4, seed=1)
+    obg = one_big_gradient(5)
+    problem = user_finite_sum(obg.component_grad, n=5, x0=[0.0], x_star=[-2.0])
+    fs = FiniteSumSweepConfig(epochs=6, seed=2)
+    with ThreadPoolExecutor(2) as ex:
+        pairs = [
+            (
+                divergence_sweep(b1, b2, cfg, replicates=2, backend="numba", chunk_size=7),
+                divergence_sweep(
+                    b1, b2, cfg, replicates=2, backend="numba", chunk_size=7, executor=ex
+                ),
+            ),
+            (
+                drift_estimate(b1, b2, chain, chunk_size=8),
+                drift_estimate(b1, b2, chain, chunk_size=8, executor=ex),
+            ),
+            (
+                finite_sum_sweep(b1, b2, problem, fs, chunk_size=6),
+                finite_sum_sweep(b1, b2, problem, fs, chunk_size=6, executor=ex),
+            ),
+        ]
+    for local, pooled in pairs:
+        for name in local.data_vars:
+            assert np.array_equal(local[name].values, pooled[name].values), name

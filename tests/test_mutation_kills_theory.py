@@ -227,18 +227,23 @@ def test_rates_bound_is_lemma31_with_the_omd_regret():
         o2nc_rates.DF,
     )
     mu = 8 * lam * D * (1 + (1 - beta) ** -2)
-    R = 2 * D * (G + sig) * beta / sp.sqrt(1 - beta) + mu / 2 * D**2
-    for k in (1, 2):
-        expected = (
-            beta / (D * T) * R
-            + (1 - beta) / (D * T) * (T * R)
-            + DF / (D * T)
-            + mu * D**k
-            + sig / (T * sp.sqrt(1 - beta))
-            + sig * sp.sqrt(1 - beta)
-        )
-        assert _zero(o2nc_rates.bound(k) - expected)
-    assert o2nc_rates.bound() == o2nc_rates.bound(1)
+    # the proven bound (theory/o2nc_regret.py) and the extracted reading
+    proven = (1 + 1 / (4 * beta)) * D * (G + sig) / sp.sqrt(1 - beta) + mu * D**2 / (2 * beta)
+    reading = 2 * D * (G + sig) * beta / sp.sqrt(1 - beta) + mu / 2 * D**2
+    for regret, R in (("proven", proven), ("reading", reading)):
+        for k in (1, 2):
+            expected = (
+                beta / (D * T) * R
+                + (1 - beta) / (D * T) * (T * R)
+                + DF / (D * T)
+                + mu * D**k
+                + sig / (T * sp.sqrt(1 - beta))
+                + sig * sp.sqrt(1 - beta)
+            )
+            assert _zero(o2nc_rates.bound(k, regret) - expected)
+    assert o2nc_rates.bound() == o2nc_rates.bound(1) == o2nc_rates.bound(1, "proven")
+    with pytest.raises(ValueError, match="regret must be one of"):
+        o2nc_rates.bound(1, "other")
     value = o2nc_rates.bound_value(0.5, 0.1, 10, 1.0, 0.2, 0.3, 2.0)
     point = {beta: 0.5, D: 0.1, T: 10, G: 1.0, sig: 0.2, lam: 0.3, DF: 2.0}
     assert value == pytest.approx(float(o2nc_rates.bound().subs(point)), rel=1e-13)
@@ -337,8 +342,9 @@ def test_o2nc_parameters_thresholds_take_the_max_of_both_branches():
     assert _zero(expr - o2nc_rates.threshold().subs({o2nc_rates.G: o2nc_params.G}))
     with pytest.raises(ValueError, match="lambda must be > 0"):
         o2nc_params.o2nc_parameters(eps, 0.0, G, sig, 1.0)
-    with pytest.raises(ValueError, match=r"epsilon must be < 3\(G\+sigma\)"):
-        o2nc_params.o2nc_parameters(3 * (G + sig), lam, G, sig, 1.0)
+    with pytest.raises(ValueError, match=r"epsilon must be <= 3 sqrt\(1-beta_min\)"):
+        o2nc_params.o2nc_parameters(1.7 * (G + sig), lam, G, sig, 1.0)
+    o2nc_params.o2nc_parameters(1.689 * (G + sig), lam, G, sig, 1.0)  # inside the range
 
 
 def test_theorem5_parameters_domain_edges():
@@ -427,7 +433,8 @@ def test_term_shares_at_the_chosen_parameters():
     terms at T = 6 (G+s)^2/eps^2 (from the bound of Step 1)."""
     G, sig, eps = o2nc_rates.G, o2nc_rates.sigma, o2nc_rates.eps
     om = eps**2 / (9 * (G + sig) ** 2)
-    shares = o2nc_rates.term_shares()
+    # the extracted reading of Lemma 3.2 (the proven default: tests/test_o2nc_regret.py)
+    shares = o2nc_rates.term_shares(1, "reading")
     assert set(shares) == {"sqrt(1-beta) terms", "mu D terms", "Delta_F/(D T)", "other 1/T terms"}
     assert _zero(shares["sqrt(1-beta) terms"] - (2 * G + 3 * sig) / (3 * (G + sig)))
     assert _zero(shares["mu D terms"] - (1 + om**2) * (1 + om / 2) / 2)
@@ -451,13 +458,15 @@ def test_term_shares_at_the_chosen_parameters():
         + (2 * G + 2 * sig + sig) / (3 * (G + sig))
         + sig / (2 * (G + sig))
     )
-    assert _zero(o2nc_rates.total_share_limit() - limit)
+    assert _zero(o2nc_rates.total_share_limit(1, "reading") - limit)
     assert o2nc_rates.leading_threshold() == o2nc_rates.threshold_terms()[0]
     # with the text's mu D^2 term the same share is mu D^2 (1 + om/2) / eps at its own choice
     choice = o2nc_rates.parameter_choice(2)
     om2, d2 = 1 - choice[o2nc_rates.beta], choice[o2nc_rates.D]
     mu2 = 8 * o2nc_rates.lam * d2 * (1 + om2**-2)
-    assert _zero(o2nc_rates.term_shares(2)["mu D terms"] - mu2 * d2**2 * (1 + om2 / 2) / eps)
+    assert _zero(
+        o2nc_rates.term_shares(2, "reading")["mu D terms"] - mu2 * d2**2 * (1 + om2 / 2) / eps
+    )
 
 
 def test_rate_table_reductions_and_markdown():
@@ -476,7 +485,9 @@ def test_rate_table_reductions_and_markdown():
     assert md[2] == (
         "| (lambda, eps)-stationary, G-Lipschitz | ε^-7/2 λ^1/2 | ε^-7/2 λ^1/2 | ZC24 | yes |"
     )
-    assert md[3].startswith("| Goldstein (delta, eps), G-Lipschitz | ε^-3 δ^-1 |")
+    assert md[3].startswith(
+        "| Goldstein (delta, eps), G-Lipschitz | ε^-3 δ^-1 (cited, not derived) |"
+    )
     limit = sp.sstr(o2nc_rates.total_share_limit())
     main, noise = o2nc_rates.threshold_terms()
     assert md[-2] == ""  # a blank line between the table and the threshold sentence

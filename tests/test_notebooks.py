@@ -21,6 +21,7 @@ EXPECTED = (
     "o2nc_rates",
     "own_problem",
     "r18_counterexample",
+    "tuning_beta2",
     "write_your_own_claim",
 )
 # CI runs each notebook in seconds on two cores (about 15 s for the slowest); a size raised

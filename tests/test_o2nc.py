@@ -168,9 +168,12 @@ def test_rate_table_is_derived_optimal_and_mu_d_squared_is_not():
     from adamtheory.theory import o2nc_rates
 
     rows = o2nc_rates.rate_table()
-    assert all(r["optimal"] for r in rows) and len(rows) == 4
-    assert {str(v) for r in rows for v in r["derived"].values()} >= {"-7/2", "1/2", "-4", "-3"}
-    bad = o2nc_rates.rate_table(2)
+    derived = [r for r in rows if r["status"] == "derived"]
+    assert all(r["optimal"] for r in derived) and len(rows) == 4 and len(derived) == 3
+    assert {str(v) for r in rows for v in r["derived"].values()} >= {"-7/2", "1/2", "-4"}
+    # the Goldstein row is cited (lambda = eps/delta² is no valid reduction), not derived
+    assert [r["optimal"] for r in rows if r["status"] == "cited"] == [None]
+    bad = [r for r in o2nc_rates.rate_table(2) if r["status"] == "derived"]
     assert not any(r["optimal"] for r in bad)
     # with mu·D² the rate would beat ZC24's lower bound: impossible, so the term is mu·D
     lam_row = bad[0]
@@ -202,10 +205,13 @@ def test_rate_table_latex_is_generated_from_the_derivation():
     tex = r.render_latex()
     rows = [ln for ln in tex.splitlines() if ln.endswith(r"\\") and "&" in ln][1:]
     assert len(rows) == len(r.rate_table()) == 4
-    assert all(row.split("&")[-1].strip() == r"yes \\" for row in rows)
+    status = [e["status"] for e in r.rate_table()]
+    ends = [row.split("&")[-1].strip() for row in rows]
+    assert ends == [r"yes \\" if st == "derived" else r"cited \\" for st in status]
     # the threshold cells are sympy's own LaTeX of the derived expressions, not retyped text
     for row, entry in zip(rows, r.rate_table(), strict=True):
-        assert sp.latex(entry["threshold"], symbol_names={r.eps: r"\varepsilon"}) in row
+        if entry["status"] == "derived":
+            assert sp.latex(entry["threshold"], symbol_names={r.eps: r"\varepsilon"}) in row
     assert r"\epsilon" not in tex  # one epsilon glyph throughout
     assert r"\varepsilon^{-7/2} \lambda^{1/2}" in rows[0]
     # the mu*D^2 variant beats the lower bound, and the flag says so

@@ -146,10 +146,10 @@ def test_amc25_thm31_eps_range_7_over_2():
 @pytest.mark.xfail(
     strict=True,
     raises=ValueError,
-    reason="code/specification domain mismatch: Cor. 4.1 (via Thm 3.1) holds for "
-    "ε ≤ (7/2)(G+σ), but o2nc_parameters refuses ε ≥ 3(G+σ) (its own "
-    "1−β = ε²/(9(G+σ)²) needs β > 0), so T_cor41 is unavailable on "
-    "[3, 7/2)(G+σ)",
+    reason="code/specification domain mismatch, on purpose: Cor. 4.1 (via Thm 3.1) holds for "
+    "ε ≤ (7/2)(G+σ), but o2nc_parameters refuses ε > 3√(1−β_min)(G+σ) ≈ 1.689(G+σ) (its "
+    "1−β = ε²/(9(G+σ)²) must keep β ≥ (1+√3)/4, the range where our proven Lemma 3.2 bound "
+    "makes the derived T valid), so T_cor41 is unavailable on (1.689, 7/2](G+σ)",
 )
 def test_amc25_thm31_eps_range_published_thresholds_available():
     # AMC25 Theorem 3.1 / Cor. 4.1: ε ≤ (7/2)(G+σ) admits ε = 3.25(G+σ)
@@ -415,11 +415,19 @@ def test_amc25_lemma31_mu_terms_of_derived_bound():
     # AMC25 Lemma 3.1 (μ = 8λD(1+(1−β)^-2), term μD/2 taken as μD) with Lemma 3.2's (μ/2)‖u‖²
     # at ‖u‖ = D: the μ-dependent part of o2nc_rates.bound is
     # μ·(2·(1/2)·D + (β/(DT) + (1−β)/D)·D²/2)
-    b = o2nc_rates.bound()
+    # with the extracted Lemma 3.2 (regret="reading"): its (mu/2)||u||^2 exactly
+    b = o2nc_rates.bound(regret="reading")
     mu_v = LEMMA31_MU * LAM * D * (1 + (1 - BETA) ** -2)
     typed = mu_v * (
         LEMMA31_CODE_CONSERVATIVE * LEMMA31_MU_D_TERM * D
         + (BETA / (D * T) + (1 - BETA) / D) * LEMMA32_MU_U2 * D**2
+    )
+    assert _is_zero(b - b.subs(LAM, 0) - typed)
+    # the default, proven bound (theory/o2nc_regret.py) pays mu||u||^2/(2 beta): 1/beta more
+    b = o2nc_rates.bound()
+    typed = mu_v * (
+        LEMMA31_CODE_CONSERVATIVE * LEMMA31_MU_D_TERM * D
+        + (BETA / (D * T) + (1 - BETA) / D) * LEMMA32_MU_U2 * D**2 / BETA
     )
     assert _is_zero(b - b.subs(LAM, 0) - typed)
 

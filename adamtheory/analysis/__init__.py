@@ -42,6 +42,12 @@ _LAZY = {
     "build_region": "regions",
     "predicted_boundary": "regions",
     "ratio": "regions",
+    "build_atlas": "regions",
+    "atlas_dataset": "regions",
+    "phase_diagram": "phase",
+    "transition": "phase",
+    "critical_beta2": "advisor",
+    "Advice": "advisor",
 }
 
 __all__ = sorted(_LAZY)

@@ -73,7 +73,7 @@ class O2NCPlan:
     bound : float
         The guarantee on :math:`\mathbb E_\tau\|\nabla F(\bar y_\tau)\|_{[\lambda]}`:
         the derived bound :math:`B(\beta, D, T)` evaluated at the plan's numbers (threshold
-        ``"ours"``; :math:`\approx 4\varepsilon` for small ε, but not below it in general),
+        ``"ours"``; :math:`\le 3.56\varepsilon` on the accepted range of ε),
         :math:`4\varepsilon` (``"cor41"``, AMC25 Corollary 4.1) or :math:`\varepsilon`
         (Theorem 5).
     source : str
@@ -158,7 +158,9 @@ def o2nc_plan(
         An O2NC oracle (``dim``, ``x0``, ``grad``) with ``o2nc_constants`` (G, Δ_F), unless
         both ``G`` and ``delta_F`` are given here.
     epsilon : float
-        Target, :math:`0 < \varepsilon < 3(G+\sigma)`.
+        Target, :math:`0 < \varepsilon \le 3\sqrt{1-\beta_{\min}}(G+\sigma) \approx
+        1.689(G+\sigma)` for β-OMD (β ≥ (1+√3)/4, the range of the proven regret bound;
+        :func:`adamtheory.theory.o2nc_params.epsilon_limit`).
     lam : float
         λ > 0 of the :math:`(\lambda, \varepsilon)`-stationarity measure.
     sigma : float

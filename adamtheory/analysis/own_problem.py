@@ -413,6 +413,7 @@ def sweep_own_problem(
     drift_backend: str = "auto",
     chunk_size: int = 1 << 14,
     progress: bool = False,
+    executor: Any = None,
 ) -> OwnProblemResult:
     """Sweep (β1, β2) on your finite sum, diagnose the §3.2 pattern, compare with the drift.
 
@@ -439,7 +440,8 @@ def sweep_own_problem(
         Skip the drift prediction when False (the pattern is still diagnosed).
     drift_backend : {"auto", "numpy", "numba", "cupy"}
         Backend of the simulated drift (shuffle, iid).
-    chunk_size, progress : passed to the sweep.
+    chunk_size, progress, executor : passed to the sweep (``executor``: where its chunks run,
+        :func:`adamtheory.kernels.executors.map_chunks`; the numbers do not depend on it).
 
     Returns
     -------
@@ -466,6 +468,7 @@ def sweep_own_problem(
         replicates=replicates,
         chunk_size=chunk_size,
         progress=progress,
+        executor=executor,
     )
     pattern = detect_pattern(problem, probes=probes, step=lr)
     notes = []

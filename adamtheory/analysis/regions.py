@@ -7,6 +7,7 @@ interval contains 0.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,15 @@ from ..kernels.counterexample import ChainConfig
 from ..kernels.sweeps import drift_estimate
 from ..theory import divergence
 
-__all__ = ["beta_axes", "build_region", "predicted_boundary", "ratio", "upward_crossing"]
+__all__ = [
+    "beta_axes",
+    "atlas_dataset",
+    "build_atlas",
+    "build_region",
+    "predicted_boundary",
+    "ratio",
+    "upward_crossing",
+]
 
 
 def ratio(n: int, a: float) -> float:
@@ -147,9 +156,19 @@ def build_region(
     backend: str = "auto",
     boundary_columns: int = 40,
     progress: bool = False,
+    eps: float = 0.0,
+    schedule: str = "inv_sqrt_epoch",
+    lr: float = 1.0,
+    x0: float = 0.0,
+    executor: Any = None,
 ) -> tuple[Any, dict, dict]:
     """Measured region (direct sweep) and predicted boundary for one panel.
 
+    ``eps``, ``schedule`` (``"inv_sqrt_epoch"`` or ``"constant"``), ``lr`` and ``x0`` are
+    those of :class:`~adamtheory.kernels.counterexample.SweepConfig` (bias-corrected Adam).
+    ``executor`` maps the sweep's chunks (:func:`~adamtheory.kernels.executors.map_chunks`:
+    ``None`` in-process, a ``concurrent.futures`` executor or a Dask client); the numbers do
+    not depend on it.
     Returns ``(sweep, boundary, summary)`` where ``summary`` holds the diverged area and the
     status counts.
     """
@@ -157,8 +176,18 @@ def build_region(
     from ..kernels.sweeps import divergence_sweep, region_area
 
     b1, b2 = beta_axes(grid, scale)
-    cfg = SweepConfig(n=n, a=a, epochs=epochs, sampling=sampling, seed=seed)
-    sweep = divergence_sweep(b1, b2, cfg, backend=backend, progress=progress)
+    cfg = SweepConfig(
+        n=n,
+        a=a,
+        epochs=epochs,
+        sampling=sampling,
+        seed=seed,
+        eps=eps,
+        schedule=schedule,
+        lr=lr,
+        x0=x0,
+    )
+    sweep = divergence_sweep(b1, b2, cfg, backend=backend, progress=progress, executor=executor)
     cols = (
         b1
         if sampling == "cyclic"
@@ -182,7 +211,148 @@ def build_region(
         "epochs": epochs,
         "scale": scale,
         "seed": seed,
+        "eps": eps,
+        "schedule": schedule,
+        "lr": lr,
+        "x0": x0,
         "area_diverged": region_area(sweep.status),
         "counts": counts,
     }
     return sweep, boundary, summary
+
+
+def _band_widths(
+    b1: np.ndarray, b2: np.ndarray, status: np.ndarray, scope: np.ndarray, scale: str
+) -> list[float]:
+    """Per β1 column, the width of the undecided band in scope: the span between the lowest
+    and highest undecided β2 (in log10(1 - β2) for ``log1m``, in β2 for ``linear``), 0 where
+    no point is undecided."""
+    y = -np.log10(np.maximum(1.0 - b2, 1e-300)) if scale == "log1m" else b2
+    widths = []
+    for i in range(b1.size):
+        und = scope[i] & (status[i] == 0)
+        if not und.any():
+            widths.append(0.0)
+            continue
+        # a band of one grid point has the width of its cell
+        idx = np.nonzero(und)[0]
+        lo, hi = idx.min(), idx.max()
+        cell = np.diff(y).mean() if y.size > 1 else 0.0
+        widths.append(float(y[hi] - y[lo] + cell))
+    return widths
+
+
+def build_atlas(
+    n: int,
+    a: float = 1.0,
+    sampling: str = "shuffle",
+    *,
+    grid: int = 200,
+    scale: str = "log1m",
+    semantics: str = "torch",
+    eps: float = 0.0,
+    schedule: str = "inv_sqrt_epoch",
+    lr: float = 1.0,
+    x0: float = 5.0,
+    max_epochs: int = 4096,
+    alpha: float = 0.01,
+    seed: int = 0,
+    backend: str = "auto",
+    boundary_columns: int = 40,
+    executor: Any = None,
+    progress: bool = False,
+    boundary: dict | None = None,
+) -> tuple[dict, dict, dict]:
+    """One atlas panel with **both sides decided** (:func:`adamtheory.kernels.atlas.atlas_sweep`)
+    and the predicted boundary.
+
+    Returns ``(atlas, boundary, summary)``. ``summary`` holds the counts and the undecided
+    fraction *in scope* (β1 < √β2), the agreement of the decided in-scope points with the
+    sign of the predicted drift outside its 95% band, and the undecided band's width per β1
+    column (in decades of 1 - β2 for ``log1m``, in β2 for ``linear``). A ``boundary`` from an
+    earlier call with the same n, a, sampling, grid and seed is reused instead of re-simulated.
+    """
+    from ..kernels.atlas import AtlasConfig, atlas_sweep
+
+    b1, b2 = beta_axes(grid, scale)
+    cfg = AtlasConfig(
+        n=n,
+        a=a,
+        sampling=sampling,
+        semantics=semantics,
+        eps=eps,
+        schedule=schedule,
+        lr=lr,
+        x0=x0,
+        alpha=alpha,
+        max_epochs=max_epochs,
+        seed=seed,
+    )
+    start = time.perf_counter()
+    atlas = atlas_sweep(b1, b2, cfg, executor=executor, progress=progress)
+    seconds = time.perf_counter() - start
+    cols = (
+        b1
+        if sampling == "cyclic"
+        else b1[np.unique(np.linspace(0, b1.size - 1, min(boundary_columns, b1.size)).astype(int))]
+    )
+    if boundary is None:
+        boundary = predicted_boundary(n, a, sampling, cols, seed=seed, backend=backend)
+    status = atlas["status"]
+    g1, g2 = np.meshgrid(b1, b2, indexing="ij")
+    scope = g1 < np.sqrt(g2)
+    # the predicted sign at every grid point: the drift on the boundary grid, nearest column
+    bg = boundary["grid"]
+    mu = np.asarray(bg["drift"], dtype=float)
+    hw = np.asarray(bg["half_width"], dtype=float)
+    col = np.abs(np.asarray(bg["beta1"])[None, :] - b1[:, None]).argmin(axis=1)
+    mu_pt = np.stack([np.interp(b2, np.asarray(bg["beta2"]), mu[c]) for c in col])
+    hw_pt = np.stack([np.interp(b2, np.asarray(bg["beta2"]), hw[c]) for c in col])
+    sure = scope & (np.abs(mu_pt) > hw_pt) & (status != 0)
+    agree = (status == 1) == (mu_pt < 0)
+    counts = {
+        name: int(np.sum(scope & (status == code)))
+        for name, code in (("diverged", 1), ("undecided", 0), ("converged", -1))
+    }
+    widths = _band_widths(b1, b2, status, scope, scale)
+    summary = {
+        "n": n,
+        "a": a,
+        "sampling": sampling,
+        "semantics": semantics,
+        "eps": eps,
+        "schedule": schedule,
+        "lr": lr,
+        "x0": x0,
+        "grid": grid,
+        "scale": scale,
+        "max_epochs": max_epochs,
+        "alpha": alpha,
+        "seed": seed,
+        "in_scope": int(scope.sum()),
+        "counts_in_scope": counts,
+        "undecided_fraction": counts["undecided"] / max(1, int(scope.sum())),
+        "agreement": float(np.mean(agree[sure])) if sure.any() else float("nan"),
+        "agreement_points": int(sure.sum()),
+        "band_width_median": float(np.median(widths)),
+        "band_width_max": float(np.max(widths)),
+        "band_width_unit": "decades of 1 - beta2" if scale == "log1m" else "beta2",
+        "mean_epochs": float(np.mean(atlas["epochs"])),
+        "seconds": round(seconds, 2),
+    }
+    return atlas, boundary, summary
+
+
+def atlas_dataset(atlas: dict) -> Any:
+    """The arrays of :func:`build_atlas`'s ``atlas`` as an ``xarray.Dataset`` over (beta1,
+    beta2), int32 where integer (netCDF3 has no int64), with the config as a JSON attribute."""
+    import json
+
+    import xarray as xr
+
+    coords = {"beta1": np.asarray(atlas["beta1"]), "beta2": np.asarray(atlas["beta2"])}
+    data = {}
+    for name in ("status", "how", "decided_at", "drift", "half_width", "x_final", "epochs"):
+        arr = np.asarray(atlas[name])
+        data[name] = (("beta1", "beta2"), arr.astype(np.int32) if arr.dtype.kind == "i" else arr)
+    return xr.Dataset(data, coords=coords, attrs={"config": json.dumps(atlas["config"])})

@@ -1,16 +1,20 @@
 r"""O2NC guarantees checked by runs (AMC25 Corollaries 4.1, 4.2, 5.1; 2602.08372 Theorem 5; AC24's
 coordinate-wise claim; measured rates), plus the schedule-free identity SF-EQ.
 
-Every bound check follows docs/theory §5: the measured quantity is
-:math:`\mathbb E_\tau U_\tau` per trajectory (:math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}`,
-computed with exact gradients; τ's law integrated exactly), the prediction is the corollary's
-bound at its threshold T with the toolkit's derived parameters
-(:mod:`adamtheory.theory.o2nc_params`), and the verdict per problem is
-:func:`adamtheory.rules.upper_bound`'s: *pass* when the upper end of the one-sided 95%
-t-interval of the mean is ≤ the bound, *fail* when the lower end exceeds it, else
-*inconclusive*. The target ε of each problem is a fixed fraction of its initial gradient norm,
-so the bound is never met at the start: a run that does not make progress fails (this is what the
-negative controls, which cut T by 100, show).
+Every bound check follows docs/theory §5. It runs on **certified instances** (radial Huber
+wells, and for COR41 also the cliff and ramp built to approach the quasi-static ceiling of
+:mod:`adamtheory.theory.o2nc_slack`; :mod:`adamtheory.problems.o2nc_hard`) whose start point is
+certified *not* to meet the target: the exact (λ, ε) measure at the start (0.8G on the wells, G
+on the cliff) is 1.1× the bound (a claim refuses an instance with no
+certified lower estimate, :func:`hard_setup`). The runs use the fused Numba kernel
+(:mod:`adamtheory.kernels.o2nc_fused`) at each option's parameters with μ ≥ μ_required
+(:func:`adamtheory.theory.o2nc_params.option_parameters`). Per instance the data are the
+τ-averaged upper estimate :math:`\mathbb E_\tau U_\tau` and the τ-averaged certified lower
+estimate of the measure at the output; :func:`adamtheory.rules.upper_bound` passes when the upper
+end of the one-sided 95% t-interval of mean U is ≤ the bound, fails when the lower end of the
+lower estimates' interval exceeds it, else is inconclusive. ``values["rows"]`` carry ``bound``,
+``measured_mean``, ``measured_upper``, ``start_lower_estimate``, ``tightness`` (measured/bound),
+``mu`` and ``mu_required``.
 """
 
 from __future__ import annotations
@@ -25,9 +29,8 @@ import numpy as np
 from scipy import stats
 
 from .. import rules
-from ..kernels.conversion import BetaOMD, ClippedAdamLearner, o2nc_run, schedule_free_sgd
+from ..kernels.conversion import BetaOMD, o2nc_run, schedule_free_sgd
 from ..problems import cosine_landscape
-from ..problems.o2nc_base import isotropic_noise
 from ..problems.o2nc_coords import coordinate_scale, flat_scales, spiky_scales
 from ..problems.o2nc_suite import double_well, log_cosh_valley, smoothed_cone
 from ..rules import relative_error
@@ -71,6 +74,201 @@ def _setups(profile: str, divisor: float) -> list[Setup]:
         sigma = 0.25 * c.G
         out.append(Setup(name, problem, x0, c.G, sigma, f0 - c.f_star, g0, g0 / divisor))
     return out
+
+
+@dataclass(frozen=True)
+class HardSetup:
+    """A certified instance of a bound check: the start's certified lower estimate of the
+    (lambda, eps) measure exceeds the bound (docs/theory §5), with lambda chosen so that the
+    estimate is exact at the start."""
+
+    name: str
+    problem: Any
+    lam: float
+    G: float
+    sigma: float
+    delta_F: float
+    start_lower: float
+    epsilon: float
+
+
+#: the bound 4 eps sits this factor below the start's certified measure
+_START_MARGIN = 1.1
+
+
+def hard_setup(name: str, problem: Any, sigma_over_G: float, factor: float) -> HardSetup:
+    """Certify a :class:`~adamtheory.problems.o2nc_hard.HuberWell` start and pick eps so that
+    ``factor`` eps = (certified start measure) / 1.1; refuse (ValueError) otherwise."""
+    lower = getattr(problem, "stationarity_lower", None)
+    if lower is None:
+        raise ValueError(
+            f"instance {name!r} has no certified lower estimate (stationarity_lower): a bound "
+            "check needs one to certify that the start does not meet the target"
+        )
+    c = problem.o2nc_constants
+    x0 = np.asarray(problem.x0, dtype=np.float64)
+    # the smallest lambda at which the estimate is exact at x0 (HuberWell: h/(4(r - |x0|)))
+    lam = problem.curvature / (4.0 * (problem.r - float(np.linalg.norm(x0))))
+    if not (math.isfinite(lam) and lam > 0):
+        raise ValueError(f"instance {name!r}: x0 must lie inside the bowl (|x0| < r)")
+    start = float(lower(x0[None], lam)[0])
+    eps = start / (_START_MARGIN * factor)
+    if not start > factor * eps:  # pragma: no cover - guarded by the construction
+        raise ValueError(f"instance {name!r}: the start already meets the bound")
+    return HardSetup(name, problem, lam, c.G, sigma_over_G * c.G, c.delta_F, start, eps)
+
+
+def _hard_setups(profile: str, factor: float) -> list[HardSetup]:
+    from ..problems.o2nc_hard import huber_well
+
+    out = [
+        hard_setup("Huber well (d=1, x0 = 0.8 r)", huber_well(1, start=0.8), 0.25, factor),
+        hard_setup("Huber well (d=2, x0 = 0.8 r)", huber_well(2, start=0.8), 0.25, factor),
+    ]
+    if profile != "quick":
+        out.append(hard_setup("Huber well (d=1, sigma = G)", huber_well(1, start=0.8), 1.0, factor))
+    return out
+
+
+def cliff_setup(factor: float, sigma_over_G: float = 0.25) -> HardSetup:
+    """A :class:`~adamtheory.problems.o2nc_hard.CliffRamp` instance for Option I: eps =
+    g0/(1.1 ``factor``), ramp slope 0.7 eps, lambda at which the start's estimate is exact
+    (the instance nearest the quasi-static ceiling of :mod:`adamtheory.theory.o2nc_slack`)."""
+    from ..problems.o2nc_hard import cliff_ramp
+
+    eps = 1.0 / (_START_MARGIN * factor)
+    problem = cliff_ramp(eps)
+    lam = problem.certify_lambda()
+    start = float(problem.stationarity_lower(np.asarray(problem.x0)[None], lam)[0])
+    if not start > factor * eps:  # pragma: no cover - guarded by the construction
+        raise ValueError("cliff and ramp: the start already meets the bound")
+    c = problem.o2nc_constants
+    name = "cliff and ramp (d=1, g1 = 0.7 eps)"
+    return HardSetup(name, problem, lam, c.G, sigma_over_G * c.G, c.delta_F, start, eps)
+
+
+_HARD_OPTIONS = {"O2NC-COR41": "I", "O2NC-COR42": "II", "O2NC-COR51": "III"}
+
+
+def _hard_corollary(ctx: Context, claim_id: str, shrink: float) -> Evidence:
+    """The corollary on certified instances (fused kernel): data per instance are U (upper
+    estimate, pass) and the certified lower estimate of the measure at the output (fail), both
+    tau-averaged, at the option's parameters with mu >= mu_required."""
+    from ..kernels.o2nc_fused import huber_omd_run  # Numba: imported when a run needs it
+
+    conversion, factor = _OPTIONS[claim_id]
+    option = _HARD_OPTIONS[claim_id]
+    quick = ctx.profile == "quick"
+    batch = 16 if quick else 64
+    rows, data, prediction = [], {}, {}
+    setups = _hard_setups(ctx.profile, factor)
+    if option == "I":  # the cliff and ramp is built for Option I's drift (o2nc_slack)
+        setups.append(cliff_setup(factor))
+    for k, s in enumerate(setups):
+        q = o2nc_params.option_parameters(option, s.epsilon, s.lam, s.G, s.sigma, s.delta_F)
+        T, epochs = q.T, q.epochs
+        if option == "I" and not quick:  # the full profile runs to the published T
+            T = o2nc_params.o2nc_parameters(s.epsilon, s.lam, s.G, s.sigma, s.delta_F).T_cor41
+        T = max(1, math.ceil(T / shrink))
+        epochs = max(1, math.ceil(epochs / shrink))
+        out = huber_omd_run(
+            s.problem,
+            eta=q.eta,
+            beta=q.beta,
+            mu=q.mu,
+            sigma=s.sigma,
+            lam=s.lam,
+            T=T,
+            conversion=conversion,
+            epochs=epochs,
+            seed=int(ctx.rng(k).integers(2**31)),
+            trajectories=batch,
+        )
+        bound = factor * s.epsilon
+        ceiling = _quasi_static_ceiling(option, s, T)
+        samples, lower = out["U_tau"], out["lower_tau"]
+        data[s.name] = {"samples": samples, "lower": lower}
+        prediction[s.name] = bound
+        decision = _BOUND.decide(data[s.name], bound)
+        mean, _, hi = _ci(samples)
+        rows.append(
+            {
+                "problem": s.name,
+                "epsilon": s.epsilon,
+                "lambda": s.lam,
+                "bound": bound,
+                "steps": T * epochs,
+                "T": T,
+                "epochs": epochs,
+                "measured_mean": mean,
+                "measured_upper": hi,
+                "lower_mean": float(np.mean(lower)),
+                "start_lower_estimate": s.start_lower,
+                "tightness": mean / bound,
+                "quasi_static_ceiling": ceiling,
+                "G": s.G,
+                "sigma": s.sigma,
+                "delta_F": s.delta_F,
+                "beta": q.beta,
+                "D": q.D,
+                "eta": q.eta,
+                "mu": q.mu,
+                "mu_required": q.mu_required,
+                "C_x": q.C_x,
+                "max_query_grad": float(np.max(out["max_query_grad"])),
+                "verdict": decision.verdict,
+                # the figure's names
+                "U_mean": mean,
+                "U_upper95": hi,
+                "trace_step": out["trace_step"].tolist(),
+                "trace_U": np.mean(out["trace_U"], axis=0).tolist(),
+            }
+        )
+    return Evidence(
+        data,
+        prediction,
+        values={
+            "rows": rows,
+            # one lambda for the figure's title only when every instance shares it
+            "lambda": rows[0]["lambda"] if len({r["lambda"] for r in rows}) == 1 else None,
+            "batch": batch,
+            "shrink": shrink,
+            "learner": "β-OMD",
+            "conversion": conversion,
+            "option": option,
+            "start_margin": _START_MARGIN,
+            "kernel": "kernels.o2nc_fused (Numba)",
+        },
+        predicted=(
+            f"E_tau ||grad F(ybar_tau)||_[lambda] <= {factor:g} eps (Option {option}, mu >= "
+            "mu_required), on instances whose start is certified above the bound (by 1.1x)"
+        ),
+        measured=_steps_and_tightness(rows, "bound")
+        + (
+            "; quasi-static ceiling " + ", ".join(f"{r['quasi_static_ceiling']:.3g}" for r in rows)
+            if option == "I"
+            else ""
+        )
+        + "; start certified "
+        + ", ".join(f"{r['start_lower_estimate']:.3g} > {r['bound']:.3g}" for r in rows)
+        + "; mu/mu_required "
+        + ", ".join(f"{r['mu'] / r['mu_required']:.6g}" for r in rows),
+    )
+
+
+def _quasi_static_ceiling(option: str, s: HardSetup, T: int) -> float | None:
+    r"""Option I only: the most a quasi-static run can reach of the bound 4ε at T steps,
+    :math:`\sqrt{\Delta_F/(kT)}/(4\varepsilon)` (:mod:`adamtheory.theory.o2nc_slack`; ≈ 0.204 at
+    our T), ``None`` where our T is not on its Δ_F branch or for Options II/III."""
+    if option != "I":
+        return None
+    from ..theory import o2nc_slack
+
+    branch = 36 * s.delta_F * math.sqrt(s.lam) * (s.G + s.sigma) ** 2 * s.epsilon**-3.5
+    if branch < 6 * (s.G + s.sigma) ** 2 / s.epsilon**2:
+        return None
+    at_ours = o2nc_slack.tightness_ceiling_value(s.epsilon, s.lam, s.G, s.sigma)
+    return at_ours * math.sqrt(branch / T) if T > 0 else None
 
 
 def _ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -145,124 +343,59 @@ _OPTIONS = {
 }
 
 
-def _corollary(ctx: Context, claim_id: str, shrink: float) -> Evidence:
-    conversion, factor = _OPTIONS[claim_id]
-    quick = ctx.profile == "quick"
-    lam = 0.02 if quick else 0.25
-    batch = 8 if quick else 32
-    rows, data, prediction = [], {}, {}
-    for k, s in enumerate(_setups(ctx.profile, 8.0 if quick else 12.0)):
-        p = o2nc_params.o2nc_parameters(s.epsilon, lam, s.G, s.sigma, s.delta_F)
-        noise = isotropic_noise(s.sigma, s.problem.dim)
-        seed = int(ctx.rng(k).integers(2**31))
-        common = dict(batch=batch, noise=noise, lam=lam, tau_law="amc25", seed=seed, x0=s.x0)
-        if conversion == "anchored":
-            # Option II: AMC25's epoch length and count; the learner is tuned for a comparator
-            # of norm D·T (the distance Option I covers in one epoch), momentum as in Option I.
-            T = max(1, math.ceil(p.T_epoch_cor42 / shrink))
-            epochs = max(1, math.ceil(p.N_cor42 / shrink))
-            D_epoch = p.D * T
-            eta = 2 * D_epoch * math.sqrt(1 - p.beta) / (s.G + s.sigma)
-            learner = BetaOMD(eta, p.beta, p.eta * p.mu / eta)
-            ds = o2nc_run(s.problem, learner, conversion=conversion, T=T, epochs=epochs, **common)
-            steps = T * epochs
-        else:
-            T = p.T_ours if quick else (p.T_cor41 if conversion == "uniform" else p.T_cor51)
-            T = max(1, math.ceil(T / shrink))
-            ds = o2nc_run(
-                s.problem, BetaOMD(p.eta, p.beta, p.mu), conversion=conversion, T=T, **common
-            )
-            steps = T
-        bound = factor * s.epsilon
-        # a frozen (diverged / non-finite gradient) run is no sample: NaN makes the rule error
-        samples = np.where(ds.valid.values, ds.U_tau.values, np.nan)
-        data[s.name], prediction[s.name] = samples, bound
-        mean, lo, hi = _ci(samples)
-        rows.append(
-            {
-                "problem": s.name,
-                "epsilon": s.epsilon,
-                "bound": bound,
-                "steps": steps,
-                "U_mean": mean,
-                "U_upper95": hi,
-                "U_lower95": lo,
-                "gradnorm_mean": float(ds.gradnorm_tau.mean()),
-                "g0": s.g0,
-                "G": s.G,
-                "sigma": s.sigma,
-                "delta_F": s.delta_F,
-                "beta": p.beta,
-                "D": p.D,
-                "verdict": _BOUND.decide(samples, bound).verdict,
-                "tightness": mean / bound,
-                "trace_step": ds.step.values[::4].tolist(),
-                "trace_U": ds.U_trace.mean("traj").values[::4].tolist(),
-            }
-        )
-    which = "our derived T" if quick and conversion != "anchored" else "the published T"
-    return Evidence(
-        data,
-        prediction,
-        values={
-            "rows": rows,
-            "lambda": lam,
-            "batch": batch,
-            "shrink": shrink,
-            "learner": "β-OMD",
-            "conversion": conversion,
-        },
-        predicted=(
-            f"E_tau U_tau <= {factor:g} eps at {which} (eps = |grad F(x0)|/"
-            f"{8 if quick else 12}, lambda = {lam})"
-        ),
-        measured=_steps_and_tightness(rows, "bound"),
-    )
-
-
 # ----------------------------------------------------------------------------- Theorem 5
 
 
-def _theorem5(ctx: Context, shrink: float) -> Evidence:
+def _hard_theorem5(ctx: Context, shrink: float) -> Evidence:
+    """Theorem 5 on the certified Huber wells (fused kernel, exponential conversion, clipped
+    Adam with a global clip, uniform tau, sigma = G/4)."""
+    from ..kernels.o2nc_fused import huber_omd_run
+
     quick = ctx.profile == "quick"
-    lam = 0.02 if quick else 0.25
-    batch = 8 if quick else 32
+    batch = 16 if quick else 64
     rows, data, prediction = [], {}, {}
-    for k, s in enumerate(_setups(ctx.profile, 2.0 if quick else 3.0)):
-        p = o2nc_params.theorem5_parameters(s.epsilon, lam, s.G, 0.0, s.delta_F)
-        learner = ClippedAdamLearner(
-            D=p.D, beta1=p.beta1, beta2=p.beta2, gamma=p.gamma, nu=p.nu, coordinatewise=False
-        )
+    for k, s in enumerate(_hard_setups(ctx.profile, 1.0)):
+        p = o2nc_params.theorem5_parameters(s.epsilon, s.lam, s.G, s.sigma, s.delta_F)
         T = max(1, math.ceil(p.T / shrink))
-        ds = o2nc_run(
+        out = huber_omd_run(
             s.problem,
-            learner,
-            conversion="exponential",
+            eta=1.0,
+            beta=p.beta1,
+            mu=0.0,
+            sigma=s.sigma,
+            lam=s.lam,
             T=T,
-            batch=batch,
-            lam=lam,
-            tau_law="uniform",
+            conversion="exponential",
             seed=int(ctx.rng(k).integers(2**31)),
-            x0=s.x0,
+            trajectories=batch,
+            tau_law="uniform",
+            adam={"D": p.D, "beta2": p.beta2, "gamma": p.gamma, "nu": p.nu},
         )
-        samples = np.where(ds.valid.values, ds.U_tau.values, np.nan)
-        data[s.name], prediction[s.name] = samples, s.epsilon
+        samples, lower = out["U_tau"], out["lower_tau"]
+        data[s.name] = {"samples": samples, "lower": lower}
+        prediction[s.name] = s.epsilon
         mean, _, hi = _ci(samples)
         rows.append(
             {
                 "problem": s.name,
                 "epsilon": s.epsilon,
+                "lambda": s.lam,
+                "bound": s.epsilon,
                 "steps": T,
-                "U_mean": mean,
-                "U_upper95": hi,
+                "measured_mean": mean,
+                "measured_upper": hi,
+                "lower_mean": float(np.mean(lower)),
+                "start_lower_estimate": s.start_lower,
+                "tightness": mean / s.epsilon,
+                "sigma": s.sigma,
                 "beta1": p.beta1,
                 "beta2": p.beta2,
                 "D": p.D,
-                "verdict": _BOUND.decide(samples, s.epsilon).verdict,
-                "tightness": mean / s.epsilon,
-                "bound": s.epsilon,
-                "trace_step": ds.step.values[::4].tolist(),
-                "trace_U": ds.U_trace.mean("traj").values[::4].tolist(),
+                "verdict": _BOUND.decide(data[s.name], s.epsilon).verdict,
+                "U_mean": mean,
+                "U_upper95": hi,
+                "trace_step": out["trace_step"].tolist(),
+                "trace_U": np.mean(out["trace_U"], axis=0).tolist(),
             }
         )
     return Evidence(
@@ -270,28 +403,32 @@ def _theorem5(ctx: Context, shrink: float) -> Evidence:
         prediction,
         values={
             "rows": rows,
-            "lambda": lam,
+            "lambda": rows[0]["lambda"],
             "batch": batch,
             "shrink": shrink,
             "learner": "clipped Adam (global clip)",
             "conversion": "exponential",
+            "kernel": "kernels.o2nc_fused (Numba)",
         },
         predicted=(
-            "E_tau U_tau <= eps at Theorem 5's T (global clip, exponential conversion, sigma = 0)"
+            "E_tau ||grad F(xbar_tau)||_[lambda] <= eps at Theorem 5's T (global clip, "
+            "exponential conversion), on instances whose start is certified above eps (by 1.1x)"
         ),
-        measured=_steps_and_tightness(rows, "eps"),
+        measured=_steps_and_tightness(rows, "eps")
+        + "; start certified "
+        + ", ".join(f"{r['start_lower_estimate']:.3g} > {r['bound']:.3g}" for r in rows),
     )
 
 
-def _bound_sensitivity(rerun: Any, what: str) -> tuple[rules.Perturbation, ...]:
-    """The bound claims' perturbations: the old control (``rerun(ctx)`` with T cut by 100),
+def _bound_sensitivity(rerun: Any, what: str, cut: float = 100.0) -> tuple[rules.Perturbation, ...]:
+    """The bound claims' perturbations: the control (``rerun(ctx)`` with T cut by ``cut``),
     and the bound made 2x, 4x and 10x more optimistic (free)."""
     return (
         rules.assumption(
-            f"{what} cut by 100",
+            f"{what} cut by {cut:g}",
             rerun,
             control=True,
-            target="the stated T 100x too generous (progress is needed)",
+            target=f"the stated T {cut:g}x too generous (progress is needed)",
         ),
         rules.scale(0.5, target="bound 2x too optimistic"),
         rules.scale(0.25, target="bound 4x too optimistic"),
@@ -376,38 +513,43 @@ def _hitting_times(ds: Any, target: float) -> np.ndarray:
 
 @cache
 def _hitting_measurement(profile: str, entropy: int, spawn_key: tuple[int, ...]) -> tuple:
-    """``((problem, eps values, hitting times (eps, traj)), ...)``: a pure function of its
-    arguments, memoised so that repeated evaluations (tests, reports) share one measurement."""
+    """``((problem, eps values, hitting times (eps, traj), derived T per eps), ...)``: a pure
+    function of its arguments, memoised so that repeated evaluations (tests, reports) share one
+    measurement. Certified Huber wells: the start's measure (0.8, exact) exceeds 4 eps at every
+    eps of the decade, so each hitting time needs progress."""
+    from ..kernels.o2nc_fused import huber_omd_run
+    from ..problems.o2nc_hard import huber_well
+
     quick = profile == "quick"
-    lam = 0.02 if quick else 0.25
-    # 4 eps < |grad F(x0)| / 2 throughout, so no target is met at the start
-    divisors = np.geomspace(8.0, 80.0, 4 if quick else 7)
-    setups = _setups("quick", 1.0)[:1] if quick else _setups("full", 1.0)[:2]
+    divisors = np.geomspace(4.4, 44.0, 5 if quick else 7)
+    wells = [("Huber well (d=1, x0 = 0.8 r)", huber_well(1, start=0.8))]
+    if not quick:
+        wells.append(("Huber well (d=2, x0 = 0.8 r)", huber_well(2, start=0.8)))
     rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=spawn_key))
     out = []
-    for s in setups:
-        eps_list, times = [], []
+    for name, well in wells:
+        s = hard_setup(name, well, 0.25, 4.0)
+        eps_list, times, derived = [], [], []
         for div in divisors:
-            eps = s.g0 / div
-            p = o2nc_params.o2nc_parameters(eps, lam, s.G, s.sigma, s.delta_F)
-            ds = o2nc_run(
-                s.problem,
-                BetaOMD(p.eta, p.beta, p.mu),
-                conversion="uniform",
+            eps = s.start_lower / div
+            p = o2nc_params.o2nc_parameters(eps, s.lam, s.G, s.sigma, s.delta_F)
+            res = huber_omd_run(
+                well,
+                eta=p.eta,
+                beta=p.beta,
+                mu=p.mu,
+                sigma=s.sigma,
+                lam=s.lam,
                 T=p.T_ours,
-                batch=4 if quick else 16,
-                lam=lam,
-                tau_law="uniform",
-                noise=isotropic_noise(s.sigma, s.problem.dim),
                 seed=int(rng.integers(2**31)),
-                x0=s.x0,
-                lower=False,
+                trajectories=8 if quick else 32,
+                tau_law="uniform",
                 stop_below=4 * eps,
-                checkpoints=np.unique(np.round(np.geomspace(1, p.T_ours, 80)).astype(int)),
             )
             eps_list.append(eps)
-            times.append(tuple(_hitting_times(ds, 4 * eps).tolist()))
-        out.append((s.name, tuple(eps_list), tuple(times)))
+            times.append(tuple(res["hit_step"].tolist()))
+            derived.append(p.T_ours)
+        out.append((name, tuple(eps_list), tuple(times), tuple(derived)))
     return tuple(out)
 
 
@@ -416,12 +558,12 @@ _SLOPE_RULE = _HittingSlope("lower")
 
 
 def _slope(ctx: Context) -> Evidence:
-    lam = 0.02 if ctx.profile == "quick" else 0.25
+    lam = 1.25  # the Huber wells' certification lambda (exact estimate at the start)
     measurement = _hitting_measurement(
         ctx.profile, int(ctx.seed.entropy), tuple(ctx.seed.spawn_key)
     )
     rows, data, prediction = [], {}, {}
-    for name, eps_values, times in measurement:
+    for name, eps_values, times, derived in measurement:
         times_arr = np.array(times, dtype=np.float64)  # (eps, traj)
         data[name] = {"x": np.asarray(eps_values, dtype=np.float64), "y": times_arr}
         prediction[name] = _SLOPE_EXPONENT
@@ -444,6 +586,8 @@ def _slope(ctx: Context) -> Evidence:
                 "epsilon": list(eps_values),
                 "T_hit_mean": times_arr.mean(axis=1).tolist(),
                 "T_hit": times_arr.tolist(),
+                "T_derived": list(derived),
+                "T_hit_over_T_derived": (times_arr.mean(axis=1) / np.asarray(derived)).tolist(),
                 "slope": slope,
                 "slope_low": lo,
                 "slope_high": hi,
@@ -459,7 +603,11 @@ def _slope(ctx: Context) -> Evidence:
         predicted=(f"log T_hit / log eps no steeper than {_SLOPE_EXPONENT:g} over a decade of eps"),
         measured=(
             f"T_hit of {n_traj} trajectories at each of "
-            f"{len(measurement[0][1]) if measurement else 0} eps values, pooled"
+            f"{len(measurement[0][1]) if measurement else 0} eps values, pooled; T_hit/T_derived "
+            + "; ".join(
+                ", ".join(f"{v:.3g}" for v in r.get("T_hit_over_T_derived", [])) for r in rows
+            )
+            + " (the schedule, not a hard instance, sets the slope)"
         ),
     )
 
@@ -472,6 +620,8 @@ _SPIKY_GAIN = _InRange(2.0, math.inf)
 
 
 def _coord(ctx: Context, both_global: bool) -> Evidence:
+    from ..kernels.o2nc_fused import coordinate_scale_run
+
     quick = ctx.profile == "quick"
     dims = _COORD_DIMS
     T = 1000 if quick else 4000
@@ -487,18 +637,16 @@ def _coord(ctx: Context, both_global: bool) -> Evidence:
             for arm, coordinatewise in (("coordinate", not both_global), ("global", False)):
                 # equal budgets: the same T and the same largest step sqrt(d)·D in l2
                 radius = D if coordinatewise else D * math.sqrt(d)
-                learner = ClippedAdamLearner(D=radius, beta1=beta, coordinatewise=coordinatewise)
-                ds = o2nc_run(
+                # the fused kernel (equal to o2nc_run with ClippedAdamLearner to 1e-15)
+                res[arm] = coordinate_scale_run(
                     problem,
-                    learner,
-                    conversion="uniform",
+                    D=radius,
+                    beta=beta,
+                    coordinatewise=coordinatewise,
                     T=T,
-                    batch=2 if quick else 8,
                     seed=int(rng.integers(2**31)),
-                    lower=False,
-                    trace_points=10,
+                    trajectories=8 if quick else 32,
                 )
-                res[arm] = ds.gradnorm1_final.values
             g0 = float(np.sum(np.abs(problem.grad(np.asarray(problem.x0)[None]))))
             ratio = float(res["global"].mean() / res["coordinate"].mean())
             rows[f"{kind} d={d}"] = {
@@ -544,19 +692,24 @@ def _coord(ctx: Context, both_global: bool) -> Evidence:
 def _corollary_claim(claim_id: str, title: str, statement: str, source: str) -> Claim:
     conversion, factor = _OPTIONS[claim_id]
     what = "T and the epoch count" if conversion == "anchored" else "T"
+    # every corollary runs on certified instances (the old problems' starts met the target).
+    # The runs leave the start's level after ~1% of our T (Option I), and the published T of
+    # Cor. 4.1 (full profile) and Cor. 5.1 are 11x and 27-60x ours: a 100x cut still passes
+    cut = 1e4 if claim_id == "O2NC-COR51" else 1e3
     return Claim(
         id=claim_id,
         title=title,
         statement=statement,
         source=source,
         provenance="primary",
-        rule=rules.each_of(_BOUND, at_least=3, label="problem"),
+        rule=rules.each_of(_BOUND, at_least=2, label="problem"),
         scope=(
-            f"per problem, E_tau U_tau over trajectories against {factor:g} eps "
-            "(eps = |grad F(x0)|/8 quick, /12 full)"
+            "per certified instance (Huber wells; for COR41 also the cliff and ramp), E_tau "
+            "U_tau (pass) and the certified lower estimate (fail) over trajectories against "
+            f"{factor:g} eps, eps = (certified start measure)/{1.1 * factor:g}"
         ),
-        evaluate=lambda ctx: _corollary(ctx, claim_id, 1.0),
-        sensitivity=_bound_sensitivity(lambda ctx: _corollary(ctx, claim_id, 100.0), what),
+        evaluate=lambda ctx: _hard_corollary(ctx, claim_id, 1.0),
+        sensitivity=_bound_sensitivity(lambda ctx: _hard_corollary(ctx, claim_id, cut), what, cut),
         figure=lazy_figure("adamtheory.plots.o2nc", "corollary_figure"),
     )
 
@@ -600,21 +753,21 @@ CLAIMS: tuple[Claim, ...] = (
         "Option I + beta-OMD reaches 4 eps (AMC25 Cor. 4.1)",
         "The uniform conversion with beta-OMD and the model EMA (tau from AMC25 Def. 4) reaches "
         "E||grad F(ybar_tau)||_[lambda] <= 4 eps at T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2.",
-        "AMC25 Corollary 4.1",
+        "AMC25 Corollary 4.1 (statement; the parameters, T and instances are ours, derived)",
     ),
     _corollary_claim(
         "O2NC-COR42",
         "Option II (anchored) + beta-OMD reaches 4 eps (AMC25 Cor. 4.2)",
         "The anchored conversion, N >= 4 Delta_F lambda^1/2 eps^-3/2 epochs of T >= 49(G+sigma)²"
         " eps^-2 steps, reaches E||grad F(ybar)||_[lambda] <= 4 eps.",
-        "AMC25 Corollary 4.2",
+        "AMC25 Corollary 4.2 (statement and N, T; the learner's parameters are ours, derived)",
     ),
     _corollary_claim(
         "O2NC-COR51",
         "Schedule-free SGD reaches 5 eps (AMC25 Cor. 5.1)",
         "Option III (schedule-free SGD) with the model EMA reaches E||grad F(ybar_tau)||_[lambda]"
         " <= 5 eps at T ~ (G+sigma)² Delta_F lambda^1/2 eps^-7/2.",
-        "AMC25 Corollary 5.1",
+        "AMC25 Corollary 5.1 (statement and T; the parameters are ours, derived)",
     ),
     Claim(
         id="O2NC-THM5",
@@ -627,13 +780,14 @@ CLAIMS: tuple[Claim, ...] = (
         ),
         source="arXiv 2602.08372 Theorem 5 (AC24 family)",
         provenance="secondary",
-        rule=rules.each_of(_BOUND, at_least=3, label="problem"),
+        rule=rules.each_of(_BOUND, at_least=2, label="problem"),
         scope=(
-            "per problem, E_tau U_tau over trajectories against eps (eps = |grad F(x0)|/2 "
-            "quick, /3 full; sigma = 0)"
+            "per certified instance (Huber wells), E_tau U_tau (pass) and the certified lower "
+            "estimate (fail) over trajectories against eps = (certified start measure)/1.1; "
+            "sigma = G/4"
         ),
-        evaluate=lambda ctx: _theorem5(ctx, 1.0),
-        sensitivity=_bound_sensitivity(lambda ctx: _theorem5(ctx, 100.0), "T"),
+        evaluate=lambda ctx: _hard_theorem5(ctx, 1.0),
+        sensitivity=_bound_sensitivity(lambda ctx: _hard_theorem5(ctx, 100.0), "T"),
         figure=lazy_figure("adamtheory.plots.o2nc", "corollary_figure"),
     ),
     Claim(
@@ -648,8 +802,9 @@ CLAIMS: tuple[Claim, ...] = (
         provenance="derived",
         rule=rules.each_of(_SLOPE_RULE, label="problem"),
         scope=(
-            "per problem, log T_hit on log eps (every trajectory's T_hit at each eps) "
-            "against the exponent -7/2"
+            "per certified Huber well (start measure 0.8 > 4 eps throughout), log T_hit on "
+            "log eps (every trajectory's T_hit at each eps, eps = 0.8/4.4 .. 0.8/44) against "
+            "the exponent -7/2"
         ),
         evaluate=_slope,
         sensitivity=(
@@ -659,14 +814,17 @@ CLAIMS: tuple[Claim, ...] = (
                 control=True,
                 target="a rate far too optimistic (eps^-1)",
             ),
-            rules.shift(+0.5, target="exponent off by 1/2"),
+            rules.shift(+0.5, name="the exponent -3", target="exponent off by 1/2 (-3)"),
             rules.shift(+0.25, target="exponent off by 1/4", required=False),
             # a looser worst-case exponent is still a true statement: a one-sided rule cannot
             # reject it, so it is declared but not required (a two-sided test on a hard
             # instance, where the lower bound is the prediction too, can)
+            # the Huber well is not a hard instance (its T_hit falls behind T_derived as eps
+            # shrinks), so a two-sided test against -7/2 would be wrong and -4 stays undetectable
             rules.shift(
                 -0.5,
-                target="exponent off by 1/2 (more pessimistic; undetectable by a one-sided rule)",
+                name="the exponent -4",
+                target="exponent off by 1/2 (-4; undetectable by a one-sided rule)",
                 required=False,
             ),
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from .. import rules
 from .._arrays import compact, log_indices
 from ..kernels import adam, amsgrad, run, sgd
 from ..problems import reddi_cyclic, reddi_stochastic
+from ..rules import Perturbation
 from ..theory import divergence, reddi
 from .base import Claim, Context, Evidence, lazy_figure
 
@@ -65,30 +67,41 @@ _T1_RULE = rules.all_of(
 )
 
 
+@lru_cache(maxsize=8)
+def _t1_run(name: str, beta2: float | None, steps: int) -> tuple[float, np.ndarray]:
+    """One deterministic R18 Theorem 1 run (cyclic order, eta_t = eta/sqrt(t)): the final
+    iterate and the path x_1 .. x_T (read-only)."""
+    opt = {
+        "adam": lambda: adam(_T1_ETA, 0.0, beta2, eps=0.0, bias_correction=False),
+        "amsgrad": lambda: amsgrad(_T1_ETA, 0.0, beta2, eps=0.0, variant="paper"),
+        "sgd": lambda: sgd(_T1_ETA),
+    }[name]()
+    ds = run(
+        reddi_cyclic(_T1_C),
+        opt,
+        steps=steps,
+        sampling="cyclic",
+        schedule="inv_sqrt_step",
+        record=1,
+        backend="numpy",
+    )
+    path = ds.x.values[0, :-1, 0].copy()
+    path.setflags(write=False)
+    return float(ds.x_final.values[0, 0]), path
+
+
 def _t1(ctx: Context, beta2: float) -> Evidence:
     """Final iterates and R_T/T (data) against the limits +1, (2C-4)/3 and -1, 0 (prediction)."""
     C = _T1_C
     steps = 30_000 if ctx.profile == "quick" else 300_000
     predicted = float(reddi.theorem1_average_regret_limit_numeric()(C))
-    problem = reddi_cyclic(C)
-    kw = {
-        "steps": steps,
-        "sampling": "cyclic",
-        "schedule": "inv_sqrt_step",
-        "record": 1,
-        "backend": "numpy",
-    }
     out, curves = {}, {}
     shown = log_indices(steps, 200)  # the figure's points: log-spaced steps
-    for name, opt in (
-        ("adam", adam(_T1_ETA, 0.0, beta2, eps=0.0, bias_correction=False)),
-        ("amsgrad", amsgrad(_T1_ETA, 0.0, beta2, eps=0.0, variant="paper")),
-        ("sgd", sgd(_T1_ETA)),
-    ):
-        ds = run(problem, opt, **kw)
-        path = ds.x.values[0, :-1, 0]
+    for name in ("adam", "amsgrad", "sgd"):
+        # SGD does not depend on beta2: the claim's run and the perturbation's share it
+        x_final, path = _t1_run(name, None if name == "sgd" else beta2, steps)
         regret = _average_regret(path, C, 3)
-        out[name] = (float(ds.x_final.values[0, 0]), float(regret[-1]))
+        out[name] = (x_final, float(regret[-1]))
         curves[f"{name}_x"] = compact(path[shown])
         curves[f"{name}_regret"] = compact(regret[shown])
     data = {f"{k}_{q}": out[k][i] for k in _T1_ALGORITHMS for i, q in enumerate(("x", "regret"))}
@@ -214,6 +227,167 @@ def _t3(ctx: Context, large: bool) -> Evidence:
     )
 
 
+# ----------------------------------------------------------------------------- R-FIG1
+# R18 Section 5, synthetic experiments: f_t = 1010x if t mod 101 = 1 else -10x (online) and
+# 1010x w.p. 0.01 else -10x (stochastic), on [-1, 1], beta1 = 0.9, beta2 = 0.99.
+
+_FIG1_BETA1 = 0.9
+_FIG1_BETA2 = (0.99, 0.999, 0.9999)  # R18's 0.99, then either side of beta2*(0.9) = 0.99952
+_FIG1_BIG, _FIG1_SMALL, _FIG1_PERIOD, _FIG1_P = 1010.0, -10.0, 101, 0.01
+_FIG1_ETA = 0.5
+_FIG1_SIZES = {"quick": (4_000_000, 10_000_000, 8), "full": (40_000_000, 10_000_000, 32)}
+_FIG1_RULE = rules.all_of(
+    online_x=rules.each_of(rules.close_to(0.01, relative=False), label="run"),
+    regret=rules.each_of(rules.close_to(0.02, relative=False), label="run"),
+    drift=rules.identity(1e-9),
+    stochastic_x=rules.each_of(rules.close_to(0.05, relative=False), label="algorithm"),
+)
+
+
+def _fig1_ratio() -> tuple[int, float]:
+    """(n, r) of the online pattern in the drift's units: one big gradient per period."""
+    return _FIG1_PERIOD, _FIG1_BIG / -_FIG1_SMALL
+
+
+def _fig1_edge() -> float:
+    """beta2*(beta1 = 0.9) of the online pattern: the root of the closed-form cyclic drift."""
+    n, r = _fig1_ratio()
+    return float(divergence.beta2_boundary([_FIG1_BETA1], n, r)[0])
+
+
+def _fig1_prediction(edge: float, drift_factor: float = 1.0, adam_limit: float = 1.0) -> dict:
+    """Limits, regrets and drifts predicted for the runs of :func:`_fig1`.
+
+    Adam's online limit is +1 (the worst point) where beta2 < ``edge`` (mu < 0) and -1 above
+    it; AMSGrad goes to -1. The second-half average regret is 2 E[g] = 20/101 at x = +1 and
+    0 at x = -1. ``adam_limit`` = -1 is the "Adam converges" perturbation.
+    """
+    n, r = _fig1_ratio()
+    mean_g = (_FIG1_BIG + (_FIG1_PERIOD - 1) * _FIG1_SMALL) / _FIG1_PERIOD
+    online, regret = {}, {}
+    for b2 in _FIG1_BETA2:
+        lim = adam_limit if b2 < edge else -1.0
+        online[f"adam, beta2={b2:g}"] = lim
+        regret[f"adam, beta2={b2:g}"] = mean_g * (lim + 1.0)
+    online[f"amsgrad, beta2={_FIG1_BETA2[0]:g}"] = -1.0
+    regret[f"amsgrad, beta2={_FIG1_BETA2[0]:g}"] = 0.0
+    mu = divergence.cyclic_drift(np.full(len(_FIG1_BETA2), _FIG1_BETA1), _FIG1_BETA2, n, r)
+    return {
+        "online_x": online,
+        "regret": regret,
+        "drift": np.asarray(mu, dtype=np.float64) * drift_factor,
+        "stochastic_x": {"adam": adam_limit, "amsgrad": -1.0},
+    }
+
+
+def _second_half_regret(out: dict) -> np.ndarray:
+    """(R_T - R_h)/(T - h) from the recorded average regrets, h the recorded step nearest T/2."""
+    t = out["t"]
+    total = out["regret"][..., :] * t
+    h = int(np.searchsorted(t, t[-1] // 2))
+    return (total[..., -1] - total[..., h]) / (t[-1] - t[h])
+
+
+def _fig1(ctx: Context) -> Evidence:
+    from ..kernels.atlas import ReddiConfig, reddi_runs
+
+    online_steps, stochastic_steps, runs = _FIG1_SIZES[ctx.profile]
+    common = {"big": _FIG1_BIG, "small": _FIG1_SMALL, "period": _FIG1_PERIOD, "lr": _FIG1_ETA}
+    b1 = np.full(len(_FIG1_BETA2), _FIG1_BETA1)
+    adam_on = reddi_runs(b1, _FIG1_BETA2, ReddiConfig("online", online_steps, **common))
+    ams_on = reddi_runs(
+        b1[:1], _FIG1_BETA2[:1], ReddiConfig("online", online_steps, amsgrad=True, **common)
+    )
+    seed = int(ctx.rng(101).integers(0, 2**31))
+    stoch = {
+        name: reddi_runs(
+            [_FIG1_BETA1],
+            [_FIG1_BETA2[0]],
+            ReddiConfig(
+                "stochastic", stochastic_steps, p=_FIG1_P, amsgrad=ams, seed=seed, **common
+            ),
+            trajectories=runs,
+        )
+        for name, ams in (("adam", False), ("amsgrad", True))
+    }
+    keys = [f"adam, beta2={b2:g}" for b2 in _FIG1_BETA2]
+    ams_key = f"amsgrad, beta2={_FIG1_BETA2[0]:g}"
+    regret_adam = _second_half_regret(adam_on)[:, 0]
+    data = {
+        "online_x": {
+            **{k: float(adam_on["x_final"][i, 0]) for i, k in enumerate(keys)},
+            ams_key: float(ams_on["x_final"][0, 0]),
+        },
+        "regret": {
+            **{k: float(regret_adam[i]) for i, k in enumerate(keys)},
+            ams_key: float(_second_half_regret(ams_on)[0, 0]),
+        },
+        "drift": adam_on["drift"][:, 0],
+        "stochastic_x": {k: v["x_final"][0] for k, v in stoch.items()},
+    }
+    edge = _fig1_edge()
+    prediction = _fig1_prediction(edge)
+    shown = np.unique(np.linspace(0, adam_on["t"].size - 1, 120).astype(int))
+    curves = {
+        "t": adam_on["t"][shown].tolist(),
+        "adam_x": compact(adam_on["x"][0, 0, shown]),
+        "amsgrad_x": compact(ams_on["x"][0, 0, shown]),
+        "adam_regret": compact(adam_on["regret"][0, 0, shown]),
+        "amsgrad_regret": compact(ams_on["regret"][0, 0, shown]),
+    }
+    st_shown = np.unique(np.linspace(0, stoch["adam"]["t"].size - 1, 120).astype(int))
+    stochastic_curves = {
+        "t": stoch["adam"]["t"][st_shown].tolist(),
+        "adam_x": compact(stoch["adam"]["x"][0, :, st_shown].mean(axis=1)),
+        "amsgrad_x": compact(stoch["amsgrad"]["x"][0, :, st_shown].mean(axis=1)),
+    }
+    mu = [float(v) for v in prediction["drift"]]
+    return Evidence(
+        data,
+        prediction,
+        values={
+            "beta1": _FIG1_BETA1,
+            "beta2": list(_FIG1_BETA2),
+            "beta2_star": edge,
+            "drift_predicted": mu,
+            "drift_measured": data["drift"].tolist(),
+            "online_steps": online_steps,
+            "stochastic_steps": stochastic_steps,
+            "runs": runs,
+            "lr": _FIG1_ETA,
+            "period": _FIG1_PERIOD,
+            "seed": seed,
+            "curves": curves,
+            "stochastic_curves": stochastic_curves,
+            "regret_limit": float(prediction["regret"][keys[0]]),
+            "x_final": data["online_x"],
+            "stochastic_mean_x": {k: float(np.mean(v)) for k, v in data["stochastic_x"].items()},
+        },
+        predicted=(
+            f"beta1 = 0.9: mu_cyc = {', '.join(f'{m:+.4f}' for m in mu)} at beta2 = "
+            f"{_FIG1_BETA2}, beta2* = {edge:.5f}: Adam -> +1 below beta2*, -1 above; AMSGrad "
+            "-> -1; second-half R/T -> 20/101 at +1, 0 at -1; stochastic: Adam -> +1, "
+            "AMSGrad -> -1 (R18 Section 5)"
+        ),
+        measured=(
+            f"online T = {online_steps}: x_T = "
+            + ", ".join(f"{v:+.4f}" for v in data["online_x"].values())
+            + f"; stochastic T = {stochastic_steps}, {runs} runs: mean x_T = "
+            + ", ".join(f"{k} {np.mean(v):+.4f}" for k, v in data["stochastic_x"].items())
+        ),
+    )
+
+
+def _fig1_perturbed(**kw):
+    """A perturbed theory for R-FIG1 (edge moved, drift scaled, Adam converging)."""
+    move = kw.pop("gap_factor", 1.0)  # 1 - beta2* scaled by this factor
+
+    def transform(_prediction: dict) -> dict:
+        return _fig1_prediction(1.0 - move * (1.0 - _fig1_edge()), **kw)
+
+    return transform
+
+
 CLAIMS = (
     Claim(
         id="R-T1",
@@ -270,6 +444,60 @@ CLAIMS = (
             ),
         ),
         figure=lazy_figure("adamtheory.plots.claim_figures", "r_t1_figure"),
+    ),
+    Claim(
+        id="R-FIG1",
+        title="R18 Section 5: Adam -> +1, AMSGrad -> -1 on the 1010x / -10x examples",
+        statement=(
+            "Online f_t = 1010x if t mod 101 = 1 else -10x and stochastic 1010x w.p. 0.01 "
+            "else -10x on [-1, 1], beta1 = 0.9, beta2 = 0.99, eta_t = eta/sqrt(t): Adam goes "
+            "to the worst point +1 and AMSGrad to the optimum -1 (R18). The drift explains "
+            "it: mu(0.9, 0.99; n = 101, r = 101) = -1.90 < 0, and Adam's limit flips to -1 "
+            "above beta2*(0.9) = 0.99952."
+        ),
+        source="Reddi, Kale & Kumar 2018, Section 5 (synthetic experiments); docs/theory §3.3",
+        provenance="primary",
+        rule=_FIG1_RULE,
+        scope=(
+            "online (one run each): Adam at beta2 = 0.99, 0.999 (below beta2*) and 0.9999 "
+            "(above) and AMSGrad at 0.99: [online_x] x_T within 0.01 of the predicted limit; "
+            "[regret] the second-half average regret within 0.02 of 2E[g](x_lim + 1); "
+            "[drift] the measured per-period direction sum over the second half against "
+            "the closed-form mu_cyc (rel. 1e-9); [stochastic_x] the mean x_T of independent "
+            "runs (t interval) within 0.05 of +1 (Adam) and -1 (AMSGrad). No bias correction, "
+            "eps = 0, x0 = 0, eta = 0.5 (R18's Adam)"
+        ),
+        evaluate=_fig1,
+        sensitivity=(
+            Perturbation(
+                "Adam converges to the optimum -1 (both settings)",
+                "no failure of Adam",
+                transform=_fig1_perturbed(adam_limit=-1.0),
+                control=True,
+            ),
+            Perturbation(
+                "drift 2x",
+                "constant 2x off",
+                transform=_fig1_perturbed(drift_factor=2.0),
+            ),
+            Perturbation(
+                "1 - beta2*(0.9) 3x larger (beta2* = 0.9986)",
+                "the divergence edge 3x off in 1 - beta2",
+                transform=_fig1_perturbed(gap_factor=3.0),
+            ),
+            Perturbation(
+                "1 - beta2*(0.9) 10x smaller (beta2* = 0.99995)",
+                "the divergence edge 10x off in 1 - beta2",
+                transform=_fig1_perturbed(gap_factor=0.1),
+            ),
+            rules.replace(
+                1.0,
+                part=("stochastic_x", "amsgrad"),
+                name="AMSGrad also goes to +1 (stochastic)",
+                target="AMSGrad's fix ineffective",
+            ),
+        ),
+        figure=lazy_figure("adamtheory.plots.claim_figures", "r_fig1_figure"),
     ),
     Claim(
         id="R-T2",

@@ -37,6 +37,10 @@ Public API (``__all__``; relied on by the other layers and by external checks)::
   :class:`~adamtheory.kernels.nonfinite.StatedConstantWarning` (a run met a gradient larger
   than a stated G); :mod:`~adamtheory.kernels.nonfinite`.
 
+One definition: the Adam step, the classification rule and the counter-based hash used by every
+kernel here (NumPy references, fused Numba kernels, the ``numba.cuda`` GPU sweep, the
+optimizers) are the functions of :mod:`~adamtheory.kernels.adam_core`.
+
 Everything else (status codes ``CONVERGED``/``DIVERGED``/``UNDECIDED``/``NONFINITE_GRADIENT``,
 the classification helpers of :mod:`~adamtheory.kernels.counterexample`, optimizer and EMA
 state classes, the schedule classes, ``trajectory_keys``, ``region_area``, the

@@ -394,7 +394,8 @@ def o2nc_run(
         global constants (``o2nc_constants`` with L, or H and λ ≥ H/2), the lower estimate
         :math:`\max(0, \|\nabla F(\bar y_t)\| - c) \le \|\nabla F(\bar y_t)\|_{[\lambda]}`
         of docs/theory §2 (:func:`~adamtheory.kernels.o2nc.lower_estimate_offset`)
-        (one more gradient per step).
+        (one more gradient per step); a problem with its own certified estimate
+        ``stationarity_lower(x, lam)`` (:mod:`adamtheory.problems.o2nc_hard`) uses that instead.
     checkpoints : sequence of int, optional
         Steps at which the running uniform-τ mean :math:`\frac1k\sum_{t\le k}U_t` is recorded
         (for rates); default log-spaced.
@@ -490,7 +491,9 @@ def o2nc_run(
     U_tau = np.zeros(B)
     gn_tau = np.zeros(B)
     lower_tau = np.zeros(B)
-    offset = _lower_offset(problem, lam) if lower and lam > 0 else None
+    # a problem's own certified lower estimate (problems/o2nc_hard.py) beats the generic offset
+    own_lower = getattr(problem, "stationarity_lower", None) if lower and lam > 0 else None
+    offset = _lower_offset(problem, lam) if lower and lam > 0 and own_lower is None else None
     spread_tau = np.zeros(B)
     U_running = np.full((len(ckpts), B), np.nan)
     U_trace = np.full((len(trace), B), np.nan)
@@ -603,7 +606,10 @@ def o2nc_run(
             weight += np.where(live, p / epochs, 0.0)
             if lower:
                 gn_tau += np.where(live, p * gn / epochs, 0.0)
-                if offset is not None:
+                if own_lower is not None:
+                    est = own_lower(out_pts, lam)
+                    lower_tau += np.where(live, p * est / epochs, 0.0)
+                elif offset is not None:
                     lower_tau += np.where(live, p * np.maximum(gn - offset, 0.0) / epochs, 0.0)
             U_cum += np.where(live, U, 0.0)
             n_cum += live
@@ -646,7 +652,10 @@ def o2nc_run(
             "U_tau": ("traj", U_tau),
             "gradnorm_tau": ("traj", gn_tau if lower else np.full(B, np.nan)),
             # NaN = no lower estimate for this problem (no global L, nor H with lam >= H/2)
-            "lower_tau": ("traj", lower_tau if offset is not None else np.full(B, np.nan)),
+            "lower_tau": (
+                "traj",
+                lower_tau if offset is not None or own_lower is not None else np.full(B, np.nan),
+            ),
             "spread_tau": ("traj", spread_tau),
             "U_running": (("checkpoint", "traj"), U_running),
             "U_trace": (("step", "traj"), U_trace),
@@ -669,7 +678,9 @@ def o2nc_run(
             "seed": seed,
             "lam": float(lam),
             "tau_law": tau_law,
-            "lower_offset": "none" if offset is None else float(offset),
+            "lower_offset": (
+                "problem" if own_lower is not None else "none" if offset is None else float(offset)
+            ),
             "sigma": float(getattr(noise, "sigma", 0.0)) if noise is not None else 0.0,
             "problem": name,
             "nonfinite_trajectories": count,

@@ -50,6 +50,8 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_choice, check_int, check_interval, check_positive
+from . import adam_core as ac
+from .adam_core import CONVERGED, DIVERGED, OVERFLOW, UNDECIDED, X_STAR, adam_direction
 from .nonfinite import NONFINITE_GRADIENT
 from .sampling import SAMPLING_CHOICES, STREAM_SAMPLING, epoch_permutations, uniforms
 
@@ -58,7 +60,9 @@ __all__ = [
     "CONVERGED",
     "DIVERGED",
     "NONFINITE_GRADIENT",
+    "OVERFLOW",
     "UNDECIDED",
+    "X_STAR",
     "ChainConfig",
     "SweepConfig",
     "classify_end",
@@ -68,9 +72,8 @@ __all__ = [
     "sweep_reference",
 ]
 
-DIVERGED, UNDECIDED, CONVERGED = 1, 0, -1
-OVERFLOW = 1e100
-X_STAR = -2.0
+# DIVERGED, UNDECIDED, CONVERGED, OVERFLOW, X_STAR and adam_direction are defined once, in
+# adam_core, and re-exported here for the modules that import them from this one.
 
 
 @dataclass(frozen=True)
@@ -124,21 +127,6 @@ class SweepConfig:
         return asdict(self)
 
 
-def adam_direction(
-    m: np.ndarray, v: np.ndarray, b1t: Any, b2t: Any, bias_correction: bool, eps: float
-) -> np.ndarray:
-    r"""Adam's direction :math:`\hat m/(\sqrt{\hat v}+\epsilon)` (or :math:`m/(\sqrt v+\epsilon)`),
-    0 where the denominator is 0; ``b1t``, ``b2t`` are :math:`\beta_1^t, \beta_2^t`. Shared by
-    the reference sweeps so that they stay bit-identical."""
-    if bias_correction:
-        den = np.sqrt(v) / np.sqrt(1.0 - b2t) + eps
-        num = m / (1.0 - b1t)
-    else:
-        den = np.sqrt(v) + eps
-        num = m
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-
-
 def check_grid(beta1: Any, beta2: Any) -> tuple[np.ndarray, np.ndarray]:
     """Flattened float64 (β1, β2) arrays of equal length, each in [0, 1)."""
     b1 = np.ascontiguousarray(np.asarray(beta1, dtype=np.float64).ravel())
@@ -186,7 +174,7 @@ def inside_ball(
 ) -> np.ndarray:
     r"""Whether :math:`d_k \le d_0 + 1 + \rho\,\eta\sqrt{k}` after ``epochs_done`` = k epochs
     (the ball of the classification rule in the module docstring)."""
-    return dist <= d0 + 1.0 + rho * lr * np.sqrt(epochs_done)
+    return dist <= ac.ball_radius(d0, rho, lr, epochs_done)
 
 
 def mark_step(
@@ -255,18 +243,24 @@ def classify_end(
     -------
     (status, diverged_at) : new arrays (the inputs are not modified).
     """
-    status = status.copy()
-    diverged_at = diverged_at.copy()
-    receding = final_dist - half_dist > 0.5 * rho * half_mass
-    left = alive & (status == UNDECIDED) & (last_inside < epochs) & receding
-    status[left] = DIVERGED
-    diverged_at[left] = last_inside[left] + 1
-    conv = (status == UNDECIDED) & (final_dist <= conv_tol * max(1.0, d0))
-    status[conv] = CONVERGED
-    return status, diverged_at
+    return ac.end_status(
+        np.asarray(status),
+        np.asarray(diverged_at),
+        alive,
+        last_inside,
+        final_dist,
+        half_dist,
+        half_mass,
+        epochs,
+        d0,
+        rho,
+        conv_tol,
+    )
 
 
-def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) -> dict:
+def sweep_reference(
+    beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray, *, on_slice: Any = None
+) -> dict:
     """Vectorised NumPy reference of the direct sweep (one trajectory per grid point).
 
     Parameters
@@ -276,6 +270,8 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
     cfg : SweepConfig
     keys : ndarray of uint64, shape (B,)
         Per-trajectory stream keys from :func:`adamtheory.kernels.trajectory_keys`.
+    on_slice : callable, optional
+        Called with 1 after each epoch (progress bars; the fused kernels call it per slice).
 
     Returns
     -------
@@ -313,11 +309,10 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
                 b2t = b2t * b2
                 slope = np.where(x >= -1.0, 1.0, x + 2.0)
                 g = np.where(idx[:, p] == 0, c, -a) * slope
-                m = b1 * m + (1.0 - b1) * g
-                v = b2 * v + (1.0 - b2) * (g * g)
-                step = adam_direction(m, v, b1t, b2t, cfg.bias_correction, cfg.eps)
-                x_new = x - eta * step
-                bad = ~np.isfinite(x_new) | (np.abs(x_new) > OVERFLOW)
+                x_new, m, v, _ = ac.adam_step(
+                    x, m, v, 0.0, g, b1, b2, b1t, b2t, eta, cfg.eps, cfg.bias_correction, 0
+                )
+                bad = ~ac.finite_bounded(x_new)
                 alive = mark_step(status, diverged_at, alive, bad, epoch + 1)
                 x = np.where(alive, x_new, x)
             if epoch + 1 > K // 2:
@@ -330,6 +325,8 @@ def sweep_reference(beta1: Any, beta2: Any, cfg: SweepConfig, keys: np.ndarray) 
             last_inside = np.where(inside, epoch + 1, last_inside)
             if epoch + 1 == K // 2:
                 x_half = x.copy()
+            if on_slice is not None:
+                on_slice(1)
     final_dist = np.abs(x - X_STAR)
     status, diverged_at = classify_end(
         status,
@@ -397,8 +394,7 @@ def drift_chain_reference(beta1: Any, beta2: Any, cfg: ChainConfig, keys: np.nda
             idx = _epoch_indices(cfg.sampling, keys, epoch, n)
             for p in range(n):
                 g = np.where(idx[:, p] == 0, cfg.r, -1.0)
-                m = b1 * m + (1.0 - b1) * g
-                v = b2 * v + (1.0 - b2) * (g * g)
+                m, v = ac.adam_moments(m, v, g, b1, b2)
                 if epoch >= cfg.burn_in:
-                    total += np.where(v > 0, m / np.sqrt(np.where(v > 0, v, 1.0)), 0.0)
+                    total += ac.adam_direction(m, v, 1.0, 1.0, False, 0.0)
     return (total / cfg.epochs).reshape(-1, cfg.chains)

@@ -1,248 +1,244 @@
-"""CUDA fast path for the counterexample sweep (CuPy ``RawKernel``), one thread per trajectory.
+r"""GPU path for the counterexample sweep (``numba.cuda``), one thread per trajectory.
 
-The kernel is the same algorithm, operation for operation, as
-:func:`adamtheory.kernels.counterexample.sweep_reference` and the Numba kernel: β^t by repeated
-multiplication, the counter-based SplitMix64 streams, the same Fisher-Yates shuffle, and the
-same classification. It is compiled with ``--fmad=false`` so that no multiply-add is contracted
-(IEEE float64 add, multiply, divide and sqrt are correctly rounded on the GPU), which makes the
-results bit-identical to the CPU paths.
+The per-trajectory body, :func:`trajectory_epochs`, advances one trajectory through a range of
+epochs with the functions of :mod:`adamtheory.kernels.adam_core` (the Adam step, the
+classification rule, the SplitMix64 hash) — the definitions the NumPy reference and the Numba
+CPU kernel use — so the GPU computes the same bits (IEEE float64 ``+ - * / sqrt`` are
+correctly rounded on NVIDIA GPUs, and the kernel is compiled with ``fastmath=False``, which
+keeps multiply-adds uncontracted).
 
-The same C++ source also builds as an ordinary host library (``SWEEP_SOURCE`` without
-``__CUDACC__``/``__CUDACC_RTC__``): the test suite compiles it with ``g++ -ffp-contract=off``
-and checks bit-identity with the NumPy reference on machines without a GPU, and compiles the
-device code with ``nvcc`` when it is installed. The launch itself is exercised only where a GPU
-is present.
+The body is registered with ``register_jitable``: the CUDA kernel calls it per thread, and
+:func:`sweep_scalar` runs the very same body under ``numba.njit`` on the CPU, one trajectory
+per ``prange`` iteration, so the GPU's code path is tested for bit-identity on machines
+without a GPU. The launch itself (:func:`sweep_cuda`) needs a CUDA device; the sweep runs in
+slices of epochs (as the CPU kernel) so progress and Ctrl-C work between launches.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numba import cuda, njit, prange
+from numba.extending import register_jitable
 
+from . import adam_core
 from .counterexample import SweepConfig, check_config, check_grid, check_keys
+from .fused import SAMPLING_CODES, SLICE_STEPS, half_mass, slice_epochs
+from .sampling import STREAM_SAMPLING
 
-__all__ = ["MAX_N", "SWEEP_SOURCE", "sweep_cupy"]
+ac = adam_core.jitted()  # the one definition, compiled into these kernels
 
-MAX_N = 1024  # per-thread permutation buffer (local memory)
+__all__ = ["sweep_cuda", "sweep_cupy", "sweep_scalar", "trajectory_epochs"]
 
-SWEEP_SOURCE = r"""
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-#define DEVICE __device__ __forceinline__
-#else
-#include <cmath>
-#define DEVICE static inline
-using std::sqrt;
-using std::isfinite;
-using std::fabs;
-#endif
-
-typedef unsigned long long u64;
-typedef long long i64;
-
-#define MAX_N 1024
-#define OVERFLOW_LIMIT 1e100
-#define X_STAR (-2.0)
-
-DEVICE u64 mix64(u64 z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-DEVICE double uniform(u64 key, u64 counter) {
-    u64 c = counter | (1ULL << 56);  /* STREAM_SAMPLING = 1 */
-    u64 bits = mix64(key ^ mix64(c * 0x9E3779B97F4A7C15ULL + 1ULL));
-    return (double)(bits >> 11) * (1.0 / 9007199254740992.0);
-}
-
-DEVICE void fill_epoch(int* order, u64 key, i64 epoch, int n, int sampling) {
-    if (sampling == 2) {                 /* cyclic */
-        for (int p = 0; p < n; ++p) order[p] = p;
-    } else if (sampling == 0) {          /* shuffle: Fisher-Yates */
-        for (int p = 0; p < n; ++p) order[p] = p;
-        for (int jj = n - 1; jj > 0; --jj) {
-            double u = uniform(key, (u64)(epoch * n + jj));
-            i64 k = (i64)(u * (double)(jj + 1));
-            if (k > jj) k = jj;
-            int held = order[jj];
-            order[jj] = order[k];
-            order[k] = held;
-        }
-    } else {                             /* iid */
-        for (int p = 0; p < n; ++p) {
-            double u = uniform(key, (u64)(epoch * n + p));
-            i64 k = (i64)(u * (double)n);
-            order[p] = (int)(k < n - 1 ? k : n - 1);
-        }
-    }
-}
-
-DEVICE void sweep_one(i64 i, const double* b1s, const double* b2s, const u64* keys, int n,
-                      int K, double c, double a, double lr, int decay, int sampling,
-                      double eps, int bc, double x0, double rho, double conv_tol,
-                      i64* status, i64* diverged_at, double* x_final, double* x_half,
-                      double* max_abs_x, double* min_grad) {
-    int order[MAX_N];
-    const double b1 = b1s[i], b2 = b2s[i];
-    const u64 key = keys[i];
-    const double d0 = fabs(x0 - X_STAR);
-    double x = x0, m = 0.0, v = 0.0, b1t = 1.0, b2t = 1.0;
-    i64 st = 0, dat = -1, last_inside = 0;
-    int alive = 1;
-    /* DBL_MAX instead of inf (portable): the first epoch-end gradient (finite) replaces it */
-    double xh = 0.0, mx = fabs(x0), mg = 1.7976931348623157e308, half_mass = 0.0;
-    for (int epoch = 0; epoch < K; ++epoch) {
-        fill_epoch(order, key, epoch, n, sampling);
-        const double eta = decay ? lr / sqrt(epoch + 1.0) : lr;
-        for (int p = 0; p < n; ++p) {
-            b1t = b1t * b1;
-            b2t = b2t * b2;
-            if (!alive) continue;
-            const double slope = (x >= -1.0) ? 1.0 : x + 2.0;
-            const double g = (order[p] == 0 ? c : -a) * slope;
-            m = b1 * m + (1.0 - b1) * g;
-            v = b2 * v + (1.0 - b2) * (g * g);
-            double den, num;
-            if (bc && (1.0 - b2t != 1.0 || 1.0 - b1t != 1.0)) {
-                den = sqrt(v) / sqrt(1.0 - b2t) + eps;
-                num = m / (1.0 - b1t);
-            } else {
-                den = sqrt(v) + eps;
-                num = m;
-            }
-            const double step = den > 0 ? num / den : 0.0;
-            const double x_new = x - eta * step;
-            if (!isfinite(x_new) || fabs(x_new) > OVERFLOW_LIMIT) {
-                alive = 0;
-                st = 1;
-                dat = epoch + 1;
-            } else {
-                x = x_new;
-            }
-        }
-        if (epoch + 1 > K / 2) half_mass += eta;
-        const double dist = fabs(x - X_STAR);
-        const double grad = fabs(x >= -1.0 ? 1.0 : x + 2.0) / n;
-        if (grad < mg) mg = grad;
-        if (fabs(x) > mx) mx = fabs(x);
-        if (dist <= d0 + 1.0 + rho * lr * sqrt(epoch + 1.0)) last_inside = epoch + 1;
-        if (epoch + 1 == K / 2) xh = x;
-    }
-    const double final_dist = fabs(x - X_STAR);
-    const int receding = final_dist - fabs(xh - X_STAR) > 0.5 * rho * half_mass;
-    if (alive && st == 0 && last_inside < K && receding) {
-        st = 1;
-        dat = last_inside + 1;
-    }
-    if (st == 0 && final_dist <= conv_tol * (d0 > 1.0 ? d0 : 1.0)) st = -1;
-    status[i] = st;
-    diverged_at[i] = dat;
-    x_final[i] = x;
-    x_half[i] = xh;
-    max_abs_x[i] = mx;
-    min_grad[i] = mg;
-}
-
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-extern "C" __global__ void sweep_kernel(
-        i64 B, const double* b1s, const double* b2s, const u64* keys, int n, int K, double c,
-        double a, double lr, int decay, int sampling, double eps, int bc, double x0,
-        double rho, double conv_tol, i64* status, i64* diverged_at, double* x_final,
-        double* x_half, double* max_abs_x, double* min_grad) {
-    const i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < B) {
-        sweep_one(i, b1s, b2s, keys, n, K, c, a, lr, decay, sampling, eps, bc, x0, rho,
-                  conv_tol, status, diverged_at, x_final, x_half, max_abs_x, min_grad);
-    }
-}
-#else
-extern "C" void sweep_host(
-        i64 B, const double* b1s, const double* b2s, const u64* keys, int n, int K, double c,
-        double a, double lr, int decay, int sampling, double eps, int bc, double x0,
-        double rho, double conv_tol, i64* status, i64* diverged_at, double* x_final,
-        double* x_half, double* max_abs_x, double* min_grad) {
-    for (i64 i = 0; i < B; ++i) {
-        sweep_one(i, b1s, b2s, keys, n, K, c, a, lr, decay, sampling, eps, bc, x0, rho,
-                  conv_tol, status, diverged_at, x_final, x_half, max_abs_x, min_grad);
-    }
-}
-#endif
-"""
-
-_SAMPLING_CODES = {"shuffle": 0, "iid": 1, "cyclic": 2}
-_OUTPUTS = (
-    ("status", np.int64),
-    ("diverged_at", np.int64),
-    ("x_final", np.float64),
-    ("x_half", np.float64),
-    ("max_abs_x", np.float64),
-    ("min_grad_norm", np.float64),
-)
+_STREAM_BITS = np.uint64(STREAM_SAMPLING) << np.uint64(56)
+_STATE = ("x", "m", "v", "b1t", "b2t", "status", "dat", "alive", "xh", "mx", "mg", "li")
 
 
-def scalar_arguments(cfg: SweepConfig) -> tuple:
-    """The kernel's scalar arguments after the arrays, in order (shared with the host build)."""
-    if cfg.n > MAX_N:
-        raise ValueError(f"n must be <= {MAX_N} for the CUDA kernel; got {cfg.n}")
-    return (
-        cfg.n,
+@register_jitable
+def trajectory_epochs(
+    i, b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, st_f, st_i
+):
+    """Advance trajectory ``i`` through epochs [e0, e1).
+
+    ``st_f[i]`` holds (x, m, v, β1^t, β2^t, x_half, max|x|, min|∇f|) and ``st_i[i]`` (status,
+    diverged_at, alive, last_inside): two 2-D arrays, so that the CUDA kernel takes few
+    arguments. Position-only sampling as in :mod:`adamtheory.kernels.fused`.
+    """
+    b1 = b1s[i]
+    b2 = b2s[i]
+    key = keys[i]
+    x = st_f[i, 0]
+    m = st_f[i, 1]
+    v = st_f[i, 2]
+    b1t = st_f[i, 3]
+    b2t = st_f[i, 4]
+    xh = st_f[i, 5]
+    mx = st_f[i, 6]
+    mg = st_f[i, 7]
+    status = st_i[i, 0]
+    dat = st_i[i, 1]
+    alive = st_i[i, 2] != 0
+    li = st_i[i, 3]
+    for epoch in range(e0, e1):
+        pos = 0
+        if sampling == 0:
+            for jj in range(n - 1, 0, -1):
+                u = ac.hash_uniform(key, np.uint64(epoch * n + jj) | _STREAM_BITS)
+                k = min(np.int64(u * (jj + 1)), jj)
+                pos = ac.select(pos == jj, k, ac.select(pos == k, jj, pos))
+        eta = lr / np.sqrt(epoch + 1.0) if decay else lr
+        for p in range(n):
+            if sampling == 1:
+                u = ac.hash_uniform(key, np.uint64(epoch * n + p) | _STREAM_BITS)
+                big = min(np.int64(u * n), n - 1) == 0
+            else:
+                big = p == pos
+            b1t = b1t * b1
+            b2t = b2t * b2
+            g = ac.select(big, c, -a) * ac.select(x >= -1.0, 1.0, x + 2.0)
+            xn, m, v, _ = ac.adam_step(x, m, v, 0.0, g, b1, b2, b1t, b2t, eta, eps, bc, 0)
+            live = alive & ac.finite_bounded(xn)
+            newly = alive & (not live)
+            status = ac.select(newly, ac.DIVERGED, status)
+            dat = ac.select(newly, epoch + 1, dat)
+            alive = live
+            x = ac.select(live, xn, x)
+        grad = abs(ac.select(x >= -1.0, 1.0, x + 2.0)) / n
+        mg = min(mg, grad)
+        mx = max(mx, abs(x))
+        li = ac.select(
+            abs(x - ac.X_STAR) <= ac.ball_radius(d0, rho, lr, epoch + 1.0), epoch + 1, li
+        )
+        if epoch + 1 == K // 2:
+            xh = x
+    st_f[i, 0] = x
+    st_f[i, 1] = m
+    st_f[i, 2] = v
+    st_f[i, 3] = b1t
+    st_f[i, 4] = b2t
+    st_f[i, 5] = xh
+    st_f[i, 6] = mx
+    st_f[i, 7] = mg
+    st_i[i, 0] = status
+    st_i[i, 1] = dat
+    st_i[i, 2] = 1 if alive else 0
+    st_i[i, 3] = li
+
+
+@njit(parallel=True, cache=True)
+def _scalar_slice(
+    b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, st_f, st_i
+):
+    for i in prange(b1s.size):
+        trajectory_epochs(
+            i, b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, st_f, st_i
+        )
+
+
+@cuda.jit(fastmath=False)
+def _cuda_slice(b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, sf, si):
+    # a lazy dispatcher: nothing compiles (and no GPU is needed) until the first launch
+    i = cuda.grid(1)
+    if i < b1s.size:
+        trajectory_epochs(
+            i, b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, sf, si
+        )
+
+
+def _initial_state(B: int, x0: float) -> tuple[np.ndarray, np.ndarray]:
+    st_f = np.zeros((B, 8))
+    st_f[:, 0] = x0
+    st_f[:, 3] = 1.0
+    st_f[:, 4] = 1.0
+    st_f[:, 6] = abs(x0)
+    st_f[:, 7] = np.inf
+    st_i = np.zeros((B, 4), np.int64)
+    st_i[:, 1] = -1
+    st_i[:, 2] = 1
+    return st_f, st_i
+
+
+def _finish(cfg: SweepConfig, st_f: np.ndarray, st_i: np.ndarray, d0: float) -> dict:
+    x = np.ascontiguousarray(st_f[:, 0])
+    xh = np.ascontiguousarray(st_f[:, 5])
+    status, dat = ac.end_status(
+        st_i[:, 0].copy(),
+        st_i[:, 1].copy(),
+        st_i[:, 2] != 0,
+        st_i[:, 3],
+        np.abs(x - ac.X_STAR),
+        np.abs(xh - ac.X_STAR),
+        half_mass(cfg),
         cfg.epochs,
-        cfg.c,
-        cfg.a,
-        cfg.lr,
-        int(cfg.schedule == "inv_sqrt_epoch"),
-        _SAMPLING_CODES[cfg.sampling],
-        cfg.eps,
-        int(cfg.bias_correction),
-        float(cfg.x0),
+        d0,
         cfg.rho,
         cfg.conv_tol,
     )
+    return {
+        "status": status,
+        "diverged_at": dat,
+        "x_final": x,
+        "x_half": xh,
+        "max_abs_x": np.ascontiguousarray(st_f[:, 6]),
+        "min_grad_norm": np.ascontiguousarray(st_f[:, 7]),
+    }
 
 
-@cache
-def _kernel():
-    import cupy
+def _scalars(cfg: SweepConfig, d0: float) -> tuple:
+    return (
+        cfg.n,
+        cfg.c,
+        cfg.a,
+        cfg.lr,
+        cfg.schedule == "inv_sqrt_epoch",
+        SAMPLING_CODES[cfg.sampling],
+        cfg.eps,
+        cfg.bias_correction,
+        d0,
+        cfg.rho,
+        cfg.epochs,
+    )
 
-    return cupy.RawKernel(SWEEP_SOURCE, "sweep_kernel", options=("--fmad=false", "-std=c++14"))
 
-
-def sweep_cupy(
-    beta1, beta2, cfg: SweepConfig, keys: np.ndarray, *, threads_per_block: int = 128
+def sweep_scalar(
+    beta1: Any,
+    beta2: Any,
+    cfg: SweepConfig,
+    keys: np.ndarray,
+    *,
+    on_slice: Callable[[int], None] | None = None,
+    slice_steps: int | None = None,
 ) -> dict:
-    """CuPy version of :func:`adamtheory.kernels.counterexample.sweep_reference` (needs a GPU)."""
-    import cupy
-
+    """The GPU kernel's body on the CPU (``njit``, one trajectory per iteration): same bits as
+    :func:`adamtheory.kernels.counterexample.sweep_reference`; used to test the GPU code path
+    without a GPU."""
     check_config(cfg, SweepConfig)
     b1, b2 = check_grid(beta1, beta2)
     keys = check_keys(keys, b1.size)
-    scalars = scalar_arguments(cfg)
-    B = b1.size
-    outs = {name: cupy.empty(B, dtype=dtype) for name, dtype in _OUTPUTS}
-    blocks = (B + threads_per_block - 1) // threads_per_block
-    n, K, c, a, lr, decay, sampling, eps, bc, x0, rho, tol = scalars
-    _kernel()(
-        (blocks,),
-        (threads_per_block,),
-        (
-            np.int64(B),
-            cupy.asarray(b1),
-            cupy.asarray(b2),
-            cupy.asarray(keys),
-            np.int32(n),
-            np.int32(K),
-            np.float64(c),
-            np.float64(a),
-            np.float64(lr),
-            np.int32(decay),
-            np.int32(sampling),
-            np.float64(eps),
-            np.int32(bc),
-            np.float64(x0),
-            np.float64(rho),
-            np.float64(tol),
-            *outs.values(),
-        ),
-    )
-    return {name: arr.get() for name, arr in outs.items()}
+    d0 = abs(float(cfg.x0) - ac.X_STAR)
+    st_f, st_i = _initial_state(b1.size, float(cfg.x0))
+    step = slice_epochs(b1.size, cfg.n, SLICE_STEPS if slice_steps is None else slice_steps)
+    for e0 in range(0, cfg.epochs, step):
+        e1 = min(cfg.epochs, e0 + step)
+        _scalar_slice(b1, b2, keys, *_scalars(cfg, d0)[:-1], cfg.epochs, e0, e1, st_f, st_i)
+        if on_slice is not None:
+            on_slice(e1 - e0)
+    return _finish(cfg, st_f, st_i, d0)
+
+
+def sweep_cuda(
+    beta1: Any,
+    beta2: Any,
+    cfg: SweepConfig,
+    keys: np.ndarray,
+    *,
+    on_slice: Callable[[int], None] | None = None,
+    threads_per_block: int = 128,
+    slice_steps: int = 100 * SLICE_STEPS,
+) -> dict:
+    """``numba.cuda`` version of :func:`adamtheory.kernels.counterexample.sweep_reference`
+    (needs a CUDA GPU); the state stays on the device between slices of epochs."""
+    check_config(cfg, SweepConfig)
+    b1, b2 = check_grid(beta1, beta2)
+    keys = check_keys(keys, b1.size)
+    d0 = abs(float(cfg.x0) - ac.X_STAR)
+    st_f, st_i = _initial_state(b1.size, float(cfg.x0))
+    d_b1, d_b2, d_keys = cuda.to_device(b1), cuda.to_device(b2), cuda.to_device(keys)
+    d_f, d_i = cuda.to_device(st_f), cuda.to_device(st_i)
+    kernel = _cuda_slice
+    blocks = (b1.size + threads_per_block - 1) // threads_per_block
+    step = slice_epochs(b1.size, cfg.n, slice_steps)
+    scal = _scalars(cfg, d0)[:-1]
+    for e0 in range(0, cfg.epochs, step):
+        e1 = min(cfg.epochs, e0 + step)
+        kernel[blocks, threads_per_block](d_b1, d_b2, d_keys, *scal, cfg.epochs, e0, e1, d_f, d_i)
+        cuda.synchronize()
+        if on_slice is not None:
+            on_slice(e1 - e0)
+    return _finish(cfg, d_f.copy_to_host(), d_i.copy_to_host(), d0)
+
+
+# the sweep backend is still called "cupy" (the GPU backend name used everywhere)
+sweep_cupy = sweep_cuda

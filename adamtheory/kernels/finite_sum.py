@@ -45,19 +45,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from .._validate import check_choice, check_int, check_positive
+from . import adam_core as ac
 from .counterexample import (
     CONVERGED,
     DIVERGED,
-    OVERFLOW,
     UNDECIDED,
     _epoch_indices,
-    adam_direction,
     check_grid,
     check_keys,
     classify_end,
@@ -289,11 +289,10 @@ def finite_sum_sweep_reference(
                 b2t = b2t * b2c
                 g = _component_grads(problem, x, idx[:, p])
                 bad_g = nonfinite_rows(g)
-                m = b1c * m + (1.0 - b1c) * g
-                v = b2c * v + (1.0 - b2c) * (g * g)
-                step = adam_direction(m, v, b1t, b2t, cfg.bias_correction, cfg.eps)
-                x_new = x - etas[p] * step
-                bad = ~np.isfinite(x_new).all(axis=1) | (np.abs(x_new) > OVERFLOW).any(axis=1)
+                x_new, m, v, _ = ac.adam_step(
+                    x, m, v, 0.0, g, b1c, b2c, b1t, b2t, etas[p], cfg.eps, cfg.bias_correction, 0
+                )
+                bad = ~ac.finite_bounded(x_new).all(axis=1)
                 alive = mark_step(
                     status,
                     diverged_at,
@@ -349,6 +348,49 @@ def finite_sum_sweep_reference(
     }
 
 
+def _finite_sum_chunk(
+    flat1: np.ndarray,
+    flat2: np.ndarray,
+    problem: Any,
+    config: FiniteSumSweepConfig,
+    bounds: tuple,
+    on_epoch: Any = None,
+) -> dict[str, np.ndarray]:
+    """One chunk: a pure function of the β slice, the config and the global trajectory ids."""
+    start, stop = bounds
+    keys = trajectory_keys(config.seed, np.arange(start, stop))
+    return finite_sum_sweep_reference(
+        flat1[start:stop], flat2[start:stop], problem, config, keys, on_epoch=on_epoch, warn=False
+    )
+
+
+def _local_chunks(
+    flat1: np.ndarray,
+    flat2: np.ndarray,
+    problem: Any,
+    config: FiniteSumSweepConfig,
+    bounds: list,
+    progress: bool,
+) -> list[dict[str, np.ndarray]]:
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=len(bounds) * config.epochs, desc=f"sweep {problem_name(problem)}", unit="epoch"
+        )
+    try:
+        return [
+            _finite_sum_chunk(
+                flat1, flat2, problem, config, b, on_epoch=None if bar is None else bar.update
+            )
+            for b in bounds
+        ]
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def finite_sum_sweep(
     beta1: Any,
     beta2: Any,
@@ -358,6 +400,7 @@ def finite_sum_sweep(
     replicates: int = 1,
     chunk_size: int = 1 << 14,
     progress: bool = False,
+    executor: Any = None,
 ) -> xr.Dataset:
     """Run Adam on a user finite sum at every (β1, β2) grid point (NumPy backend).
 
@@ -378,7 +421,11 @@ def finite_sum_sweep(
         (those of :func:`adamtheory.kernels.sweeps.divergence_sweep`), so chunking changes no
         number.
     progress : bool
-        tqdm bar over epochs of all chunks (off by default).
+        tqdm bar over epochs of all chunks (off by default; per chunk with an ``executor``).
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        Where the chunks run (:func:`adamtheory.kernels.executors.map_chunks`; the problem
+        must then pickle). Chunks are pure functions of (β slice, config, global trajectory
+        ids), so the numbers do not depend on it.
 
     Returns
     -------
@@ -404,33 +451,22 @@ def finite_sum_sweep(
     g1, g2, _ = np.meshgrid(b1_axis, b2_axis, np.arange(replicates), indexing="ij")
     flat1, flat2 = g1.ravel(), g2.ravel()
     total = flat1.size
-    starts = range(0, total, chunk_size)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=len(starts) * config.epochs, desc=f"sweep {problem_name(problem)}", unit="epoch"
-        )
+    bounds = [(s, min(s + chunk_size, total)) for s in range(0, total, chunk_size)]
     results: dict[str, list[np.ndarray]] = {}
-    try:
-        for start in starts:
-            stop = min(start + chunk_size, total)
-            keys = trajectory_keys(config.seed, np.arange(start, stop))
-            out = finite_sum_sweep_reference(
-                flat1[start:stop],
-                flat2[start:stop],
-                problem,
-                config,
-                keys,
-                on_epoch=None if bar is None else bar.update,
-                warn=False,
-            )
-            for name, arr in out.items():
-                results.setdefault(name, []).append(arr)
-    finally:
-        if bar is not None:
-            bar.close()
+    if executor is None:
+        parts = _local_chunks(flat1, flat2, problem, config, bounds, progress)
+    else:
+        from .executors import map_chunks
+
+        parts = map_chunks(
+            partial(_finite_sum_chunk, flat1, flat2, problem, config),
+            bounds,
+            executor,
+            progress=progress and f"sweep {problem_name(problem)}",
+        )
+    for out in parts:
+        for name, arr in out.items():
+            results.setdefault(name, []).append(arr)
     dims = ("beta1", "beta2", "replicate")
     data = {}
     for name, parts in results.items():

@@ -39,7 +39,12 @@ def lower_estimate_offset(
     return min(offsets) if offsets else None
 
 
-__all__ = ["beta_omd_increments", "discounted_to_dynamic_sides", "lower_estimate_offset"]
+__all__ = [
+    "beta_omd_increments",
+    "discounted_to_dynamic_sides",
+    "greedy_omd_adversary",
+    "lower_estimate_offset",
+]
 
 
 def beta_omd_increments(grads: Any, eta: float, beta: float, mu: float = 0.0) -> np.ndarray:
@@ -140,3 +145,67 @@ def randomisation_estimates(
             inner = (2.0 - s) * inner
         out[r] = inner.mean()
     return out
+
+
+def greedy_omd_adversary(
+    beta: Any, mu: Any, eta: Any, *, G: float = 1.0, D: float = 1.0, T: int
+) -> np.ndarray:
+    r"""Largest discounted regret a greedy adversary forces on 1-D β-OMD (AMC25 Lemma 3.2).
+
+    The learner plays :math:`\delta_1 = 0`, :math:`\delta_{t+1} = \frac{\beta}{1+\eta\mu}
+    (\delta_t - \eta g_t)` against :math:`\ell_t(\delta) = g_t\delta + \frac\mu2\delta^2` with
+    :math:`|g_t| \le G` (σ = 0). At each step the adversary picks :math:`g_t \in \{-G, G\}` (the
+    regret is convex in :math:`g_t`, so an end point is best) to maximise
+    :math:`\Phi_t = \max_{|u|\le D}\mathrm{Reg}_t^{[\beta]}(u)`, computed exactly from the
+    rescaled sums :math:`A_t = \beta A_{t-1} + g_t\delta_t + \frac\mu2\delta_t^2`,
+    :math:`S_t = \beta S_{t-1} + g_t`, :math:`W_t = \beta W_{t-1} + 1`:
+    :math:`\Phi_t = A_t + \max_{|u|\le D}(-uS_t - \frac\mu2u^2W_t)`.
+
+    Parameters
+    ----------
+    beta, mu, eta : float or array
+        One configuration per entry (broadcast together); β in (0, 1), μ ≥ 0, η > 0.
+    G, D : float
+        Gradient bound and comparator radius, > 0.
+    T : int
+        Horizon, ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\max_{t\le T}\Phi_t` per configuration: a lower bound on the worst-case regret
+        (any valid regret bound at ‖u‖ = D must be at least this).
+    """
+    b, m, e = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (beta, mu, eta)))
+    if not np.all((b > 0) & (b < 1)):
+        raise ValueError(f"beta must lie in (0, 1); got {beta!r}")
+    check_positive("mu", m, allow_zero=True)
+    check_positive("eta", e)
+    check_positive("G", G)
+    check_positive("D", D)
+    T = int(T)
+    if T < 1:
+        raise ValueError(f"T must be an integer >= 1; got {T!r}")
+    c = b / (1.0 + e * m)
+    delta, A, S, W = (np.zeros(b.shape) for _ in range(4))
+    best = np.full(b.shape, -np.inf)
+
+    def phi(a_: np.ndarray, s_: np.ndarray, w_: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the maximising comparator: -S/(mu W) clipped, or -D sign(S) when mu = 0
+            ustar = np.where(m > 0, np.clip(-s_ / (m * w_), -D, D), -D * np.sign(s_))
+        return a_ - ustar * s_ - 0.5 * m * ustar * ustar * w_
+
+    for _ in range(T):
+        W = b * W + 1.0
+        base = b * A + 0.5 * m * delta * delta
+        a_plus, a_minus = base + G * delta, base - G * delta
+        p_plus = phi(a_plus, b * S + G, W)
+        p_minus = phi(a_minus, b * S - G, W)
+        pick = p_plus > p_minus
+        g = np.where(pick, G, -G)
+        A = np.where(pick, a_plus, a_minus)
+        S = b * S + g
+        best = np.maximum(best, np.where(pick, p_plus, p_minus))
+        delta = c * (delta - e * g)
+    return best

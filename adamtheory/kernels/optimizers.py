@@ -31,6 +31,7 @@ from .._validate import (
     check_interval,
     check_positive,
 )
+from . import adam_core as ac
 
 __all__ = [
     "Adam",
@@ -64,6 +65,9 @@ class OptimizerState:
         ``v̂`` for ``"optax"``).
     hyper : dict
         Hyperparameters converted once to the iterate's array namespace and shape.
+    owner : optimizer or None
+        The optimizer whose ``init`` made this state; ``step`` refuses a state made by an
+        optimizer with other hyperparameters (they would otherwise be used silently).
     """
 
     t: int
@@ -71,12 +75,52 @@ class OptimizerState:
     v: Any = None
     v_max: Any = None
     hyper: dict = field(default_factory=dict, repr=False)
+    owner: Any = field(default=None, repr=False, compare=False)
 
 
 def _safe_divide(xp: Any, num: Any, den: Any) -> Any:
     """``num / den`` with the convention ``num / 0 := 0`` (docs/theory §1.1, ε = 0)."""
-    positive = den > 0
-    return xp.where(positive, num / xp.where(positive, den, 1.0), 0.0)
+    return ac.safe_divide(num, den)
+
+
+def _same_hyper(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b)
+    try:
+        host_a = a.get() if hasattr(a, "get") and not isinstance(a, dict) else a
+        host_b = b.get() if hasattr(b, "get") and not isinstance(b, dict) else b
+        import numpy as np
+
+        return bool(np.array_equal(np.asarray(host_a), np.asarray(host_b), equal_nan=True))
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_owner(opt: Any, state: OptimizerState) -> None:
+    """TypeError/ValueError unless ``state`` was made by ``init`` of an optimizer equal to
+    ``opt`` (same class and hyperparameters)."""
+    owner = state.owner
+    if owner is opt:
+        return
+    if owner is None:
+        raise ValueError(
+            "state has no owner: pass a state returned by this optimizer's init() or step()"
+        )
+    mine, theirs = opt.params(), owner.params()
+    if type(owner) is not type(opt) or mine.keys() != theirs.keys():
+        raise ValueError(
+            f"state was made by {type(owner).__name__}.init(), not by the "
+            f"{type(opt).__name__} stepping it; call init() of the optimizer that steps"
+        )
+    for name, value in mine.items():
+        if not _same_hyper(value, theirs[name]):
+            raise ValueError(
+                f"state was made by an optimizer with {name}={theirs[name]!r}, but the "
+                f"optimizer stepping it has {name}={value!r}; call init() of the optimizer "
+                "that steps (hyperparameters are the optimizer's, never the state's)"
+            )
 
 
 def _prepare_hyper(xp: Any, x0: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +251,7 @@ class Adam:
             v=zeros,
             v_max=zeros if self.amsgrad else None,
             hyper=hyper,
+            owner=self,
         )
 
     def step(
@@ -217,37 +262,27 @@ class Adam:
         Returns the new iterate and the new state; nothing is modified in place.
         """
         _check_step_args(x, g, state)
+        _check_owner(self, state)
         _check_lr_scale(lr_scale)
-        xp = array_namespace(x, g)
         h = state.hyper
-        b1, b2, eps = h["beta1"], h["beta2"], h["eps"]
+        b1, b2 = h["beta1"], h["beta2"]
         t = state.t + 1
-        m = b1 * state.m + (1.0 - b1) * g
-        v = b2 * state.v + (1.0 - b2) * (g * g)
-        v_max = state.v_max
-        if self.bias_correction:
-            bc1 = 1.0 - b1**t
-            bc2_sqrt = (1.0 - b2**t) ** 0.5
-            if self.amsgrad == "optax":
-                v_max = xp.maximum(v_max, v / (1.0 - b2**t))
-                denom = xp.sqrt(v_max) + eps
-            else:
-                if self.amsgrad == "torch":
-                    v_max = xp.maximum(v_max, v)
-                    second = v_max
-                else:
-                    second = v
-                # torch's order of operations: sqrt(v) / sqrt(1 - beta2^t) + eps
-                denom = xp.sqrt(second) / bc2_sqrt + eps
-            direction = _safe_divide(xp, m, denom) / bc1
-        else:
-            if self.amsgrad is not None:  # "paper" (torch/optax without bias correction agree)
-                v_max = xp.maximum(v_max, v)
-                second = v_max
-            else:
-                second = v
-            direction = _safe_divide(xp, m, xp.sqrt(second) + eps)
-        x_new = x - (h["lr"] * lr_scale) * direction
+        # the one Adam step (adam_core); beta^t by pow here (the sweeps multiply)
+        x_new, m, v, v_max = ac.adam_step(
+            x,
+            state.m,
+            state.v,
+            state.v_max,
+            g,
+            b1,
+            b2,
+            b1**t,
+            b2**t,
+            h["lr"] * lr_scale,
+            h["eps"],
+            self.bias_correction,
+            ac.AMSGRAD_CODES[self.amsgrad],
+        )
         return x_new, replace(state, t=t, m=m, v=v, v_max=v_max)
 
 
@@ -267,12 +302,15 @@ class SGD:
 
     def init(self, x0: Any) -> OptimizerState:
         x0 = _check_iterate(x0)
-        return OptimizerState(t=0, hyper=_prepare_hyper(array_namespace(x0), x0, {"lr": self.lr}))
+        return OptimizerState(
+            t=0, hyper=_prepare_hyper(array_namespace(x0), x0, {"lr": self.lr}), owner=self
+        )
 
     def step(
         self, x: Any, g: Any, state: OptimizerState, *, lr_scale: Any = 1.0
     ) -> tuple[Any, OptimizerState]:
         _check_step_args(x, g, state)
+        _check_owner(self, state)
         _check_lr_scale(lr_scale)
         return x - (state.hyper["lr"] * lr_scale) * g, replace(state, t=state.t + 1)
 
@@ -306,16 +344,17 @@ class SGDMomentum:
         x0 = _check_iterate(x0)
         xp = array_namespace(x0)
         hyper = _prepare_hyper(xp, x0, {"lr": self.lr, "beta": self.beta})
-        return OptimizerState(t=0, m=xp.zeros(x0.shape, dtype=x0.dtype), hyper=hyper)
+        return OptimizerState(t=0, m=xp.zeros(x0.shape, dtype=x0.dtype), hyper=hyper, owner=self)
 
     def step(
         self, x: Any, g: Any, state: OptimizerState, *, lr_scale: Any = 1.0
     ) -> tuple[Any, OptimizerState]:
         _check_step_args(x, g, state)
+        _check_owner(self, state)
         _check_lr_scale(lr_scale)
         beta = state.hyper["beta"]
         if self.form == "ema":
-            m = beta * state.m + (1.0 - beta) * g
+            m = ac.ema(state.m, g, beta)
         else:
             m = beta * state.m + g
         x_new = x - (state.hyper["lr"] * lr_scale) * m
@@ -368,19 +407,17 @@ class ClippedAdam:
         xp = array_namespace(x0)
         hyper = _prepare_hyper(xp, x0, {"D": self.D, "beta": self.beta})
         zeros = xp.zeros(x0.shape, dtype=x0.dtype)
-        return OptimizerState(t=0, m=zeros, v=zeros, hyper=hyper)
+        return OptimizerState(t=0, m=zeros, v=zeros, hyper=hyper, owner=self)
 
     def increment(self, g: Any, state: OptimizerState) -> tuple[Any, OptimizerState]:
         """The FTRL increment :math:`\\Delta_{t+1}` for gradient ``g`` and the new state."""
         xp = array_namespace(g)
         beta, D = state.hyper["beta"], state.hyper["D"]
         beta2 = beta * beta
-        m = beta * state.m + (1.0 - beta) * g
-        v = beta2 * state.v + (1.0 - beta2) * (g * g)
+        m, v = ac.adam_moments(state.m, state.v, g, beta, beta2)
         alpha = D * ((1.0 + beta) / (1.0 - beta)) ** 0.5
         if self.coordinatewise:
-            u = alpha * _safe_divide(xp, m, xp.sqrt(v))
-            delta = -xp.clip(u, -D, D)
+            delta = ac.clipped_increment(m, v, alpha, D)
         else:
             total = xp.sqrt(xp.sum(v, axis=-1, keepdims=True))
             u = alpha * _safe_divide(xp, m, total)
@@ -394,6 +431,7 @@ class ClippedAdam:
     ) -> tuple[Any, OptimizerState]:
         """``x + Δ`` with ``Δ`` from :meth:`increment`; ``lr_scale`` must be 1."""
         _check_step_args(x, g, state)
+        _check_owner(self, state)
         if not (isinstance(lr_scale, (int, float)) and lr_scale == 1.0):
             raise ValueError(
                 "clipped_adam takes no learning-rate schedule (its step size is D and the "

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_choice, check_int
+from . import adam_core as ac
 
 __all__ = [
     "SAMPLING_CHOICES",
@@ -34,19 +35,15 @@ __all__ = [
 
 SAMPLING_CHOICES = ("shuffle", "iid", "cyclic")
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = ac.GOLDEN
 # Streams keep independent uses of one trajectory's key apart (counter's top byte).
 STREAM_SAMPLING = 1
 STREAM_NOISE = 2
 
 
 def _mix64(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser (a bijection on uint64 with full avalanche)."""
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+    """SplitMix64 finaliser (a bijection on uint64 with full avalanche; adam_core.mix64)."""
+    return ac.mix64(z)
 
 
 def trajectory_keys(seed: int | np.random.SeedSequence, trajectory_ids: Any) -> np.ndarray:
@@ -82,8 +79,7 @@ def uniforms(keys: np.ndarray, counter: Any, stream: int) -> np.ndarray:
     c = np.asarray(counter, dtype=np.uint64) | (np.uint64(stream) << np.uint64(56))
     k = keys if np.ndim(c) == 0 else keys[:, None]
     with np.errstate(over="ignore"):
-        bits = _mix64(k ^ _mix64(c * _GOLDEN + np.uint64(1)))
-    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        return ac.hash_uniform(k, c)
 
 
 def epoch_permutations(keys: np.ndarray, epoch: int, n: int) -> np.ndarray:

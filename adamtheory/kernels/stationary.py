@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_choice, check_int, check_interval
+from . import adam_core as ac
 from .sampling import (
     SAMPLING_CHOICES,
     STREAM_SAMPLING,
@@ -70,10 +71,9 @@ def stationary_direction(
                 order = np.broadcast_to(np.arange(n), (X.size, n))
             for p in range(n):
                 g = X - b[order[:, p]]
-                m = beta1 * m + (1.0 - beta1) * g
-                v = beta2 * v + (1.0 - beta2) * g * g
+                m, v = ac.adam_moments(m, v, g, beta1, beta2)
                 if epoch >= burn_in:
-                    total += np.where(v > 0, m / np.sqrt(np.where(v > 0, v, 1.0)), 0.0)
+                    total += ac.adam_direction(m, v, 1.0, 1.0, False, 0.0)
     return (total / (epochs * n)).reshape(x.size, chains)
 
 

@@ -8,9 +8,12 @@ with a 95% confidence interval per grid point.
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,28 +33,147 @@ from .counterexample import (
 from .runner import environment
 from .sampling import trajectory_keys
 
-__all__ = ["SWEEP_BACKENDS", "divergence_sweep", "drift_estimate", "region_area"]
+__all__ = [
+    "SWEEP_BACKENDS",
+    "SweepCost",
+    "check_sweep_cost",
+    "divergence_sweep",
+    "drift_estimate",
+    "region_area",
+    "sweep_cost",
+]
 
 SWEEP_BACKENDS = ("auto", "numpy", "numba", "cupy")
 
+#: Nominal trajectory-steps per second per CPU core (numba, numpy) or per GPU (cupy) used by
+#: the cost estimate before a run; measured with benchmarks/bench_sweep.py (docs/performance.md).
+NOMINAL_RATE = {"numpy": 1.0e7, "numba": 1.2e8, "cupy": 2.0e10}
+#: Runs estimated to take longer than this are refused (pass ``max_seconds=None`` to allow).
+MAX_SECONDS = 7 * 24 * 3600.0
+_BYTES_PER_POINT = 160  # grid (3 float64), outputs (6 x 8) twice while concatenating, keys
+
+
+@dataclass(frozen=True)
+class SweepCost:
+    """What a sweep will cost, estimated before it runs.
+
+    Attributes
+    ----------
+    trajectories, steps : number of trajectories and of Adam steps (trajectories * n * epochs).
+    bytes : peak memory estimate of the sweep (grid, outputs, per-chunk and per-thread state).
+    seconds : time at the nominal rate of ``backend`` (:data:`NOMINAL_RATE`, this many cores).
+    backend : the backend the estimate is for.
+    """
+
+    trajectories: int
+    steps: int
+    bytes: int
+    seconds: float
+    backend: str
+
+    def describe(self) -> str:
+        """One line: steps, memory and time."""
+        return (
+            f"{self.trajectories:.3g} trajectories, {self.steps:.3g} Adam steps, "
+            f"~{_human_bytes(self.bytes)}, ~{_human_seconds(self.seconds)} on {self.backend}"
+        )
+
+
+def _human_bytes(b: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if b < 1024 or unit == "PiB":
+            return f"{b:.3g} {unit}"
+        b /= 1024
+    return f"{b:.3g} PiB"  # pragma: no cover
+
+
+def _human_seconds(s: float) -> str:
+    for unit, size in (("years", 3.156e7), ("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if s >= size:
+            return f"{s / size:.3g} {unit}"
+    return f"{s:.2g} s"
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process (MemAvailable, else total physical)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 1 << 62
+
+
+def sweep_cost(
+    trajectories: int,
+    n: int,
+    epochs: int,
+    backend: str = "numba",
+    *,
+    chunk_size: int = 1 << 18,
+    threads: int | None = None,
+) -> SweepCost:
+    """Estimate steps, peak memory and seconds of a sweep before running it (exact integers
+    for the counts; Python ints, so a 10^18-point grid does not overflow)."""
+    trajectories, n, epochs = int(trajectories), int(n), int(epochs)
+    cores = threads or os.cpu_count() or 1
+    steps = trajectories * n * epochs
+    chunk = min(trajectories, int(chunk_size))
+    per_chunk = chunk * 14 * 8  # state of the fused kernel (x, m, v, beta^t, statistics)
+    if backend == "numpy":
+        per_chunk += chunk * n * 8 * 4  # the epoch's indices and uniforms
+    per_thread = 8 * n * 64 + 8 * 64 * 16  # the fused kernel's block (selection table, lanes)
+    total = trajectories * _BYTES_PER_POINT + per_chunk + cores * per_thread
+    rate = NOMINAL_RATE.get(backend, NOMINAL_RATE["numba"]) * (1 if backend == "cupy" else cores)
+    return SweepCost(trajectories, steps, total, steps / rate, backend)
+
+
+def check_sweep_cost(cost: SweepCost, *, max_seconds: float | None = MAX_SECONDS) -> SweepCost:
+    """ValueError (one line) when a sweep cannot fit in memory or would run for longer than
+    ``max_seconds`` at the nominal rate; else ``cost``."""
+    free = available_memory()
+    if cost.bytes > 0.8 * free:
+        raise ValueError(
+            f"this sweep needs about {_human_bytes(cost.bytes)} of memory and "
+            f"{_human_bytes(free)} is available ({cost.describe()}); reduce the grid, "
+            "replicates or n"
+        )
+    if max_seconds is not None and cost.seconds > max_seconds:
+        raise ValueError(
+            f"this sweep would take about {_human_seconds(cost.seconds)} "
+            f"({cost.describe()}), more than the limit of {_human_seconds(max_seconds)}; "
+            "reduce the grid, epochs or n"
+        )
+    return cost
+
+
+def _cuda_reason() -> str | None:
+    """None when ``numba.cuda`` can launch kernels here, else why not (the GPU sweep kernel
+    is a ``numba.cuda`` kernel, :mod:`adamtheory.kernels.cuda_sweep`)."""
+    try:
+        from numba import cuda
+
+        if cuda.is_available():
+            return None
+        return "no CUDA GPU is available to numba.cuda"
+    except Exception as exc:  # a broken driver or toolkit is a reason, not a crash
+        return f"numba.cuda is unusable ({type(exc).__name__})"
+
 
 def _select(backend: str, n: int | None = None, gpu_kernel: bool = False) -> str:
-    """Resolve a sweep backend: "numpy", "numba" or "cupy" (a GPU must work, n <= MAX_N)."""
+    """Resolve a sweep backend: "numpy", "numba" or "cupy" (the GPU kernel; a GPU must work)."""
     check_choice("backend", backend, SWEEP_BACKENDS)
     if backend in ("numpy", "numba"):
         return backend
     if gpu_kernel and backend in ("cupy", "auto"):
-        from .backend import _cupy_or_reason
-        from .cuda_sweep import MAX_N
-
-        if importlib.util.find_spec("cupy") is not None or backend == "cupy":
-            cupy, reason = _cupy_or_reason()
-            if cupy is not None and (n is None or n <= MAX_N):
-                return "cupy"
-            if cupy is not None:
-                reason = f"n = {n} exceeds the CUDA kernel's limit {MAX_N}"
-        else:
-            reason = ""
+        reason = _cuda_reason()
+        if reason is None:
+            return "cupy"
         if backend == "cupy":
             warnings.warn(
                 f"backend='cupy': {reason}; using the Numba CPU kernel (identical results).",
@@ -77,6 +199,60 @@ def _axis(name: str, values: Any) -> np.ndarray:
     return arr
 
 
+def _sweep_chunk(
+    kernel: Callable, flat1: np.ndarray, flat2: np.ndarray, config: Any, bounds: tuple
+) -> dict:
+    """One chunk: a pure function of the β slice, the config and the global trajectory ids."""
+    start, stop = bounds
+    keys = trajectory_keys(config.seed, np.arange(start, stop))
+    return kernel(flat1[start:stop], flat2[start:stop], config, keys)
+
+
+def _local_chunks(
+    kernel: Callable,
+    flat1: np.ndarray,
+    flat2: np.ndarray,
+    config: Any,
+    bounds: list,
+    progress: bool,
+    cost: SweepCost,
+) -> list[dict]:
+    """The chunks in this process, with a bar over steps advanced per slice of epochs."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cost.steps, desc=f"sweep n={config.n}", unit="step", unit_scale=True)
+    parts = []
+    try:
+        for start, stop in bounds:
+            keys = trajectory_keys(config.seed, np.arange(start, stop))
+            per_epoch = (stop - start) * config.n
+            if bar is None:
+                parts.append(kernel(flat1[start:stop], flat2[start:stop], config, keys))
+                continue
+            parts.append(
+                kernel(
+                    flat1[start:stop],
+                    flat2[start:stop],
+                    config,
+                    keys,
+                    on_slice=lambda epochs, per=per_epoch: bar.update(epochs * per),
+                )
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    return parts
+
+
+#: Trajectories per chunk of an in-process sweep (memory O(chunk)).
+LOCAL_CHUNK = 1 << 18
+#: Chunks a sweep is cut into by default when an executor runs it (scheduler overhead is a
+#: few ms per chunk; more chunks than workers keeps all of them busy).
+EXECUTOR_CHUNKS = 64
+
+
 def divergence_sweep(
     beta1: Any,
     beta2: Any,
@@ -84,8 +260,10 @@ def divergence_sweep(
     *,
     replicates: int = 1,
     backend: str = "auto",
-    chunk_size: int = 1 << 18,
+    chunk_size: int | None = None,
     progress: bool = False,
+    executor: Any = None,
+    max_seconds: float | None = MAX_SECONDS,
 ) -> xr.Dataset:
     """Run Adam on the counterexample at every (β1, β2) grid point.
 
@@ -102,11 +280,28 @@ def divergence_sweep(
         the CUDA kernel (:mod:`adamtheory.kernels.cuda_sweep`), all with identical results.
         ``"auto"`` uses the GPU when CuPy and a device work, Numba otherwise; ``"cupy"``
         without a GPU warns and uses Numba.
-    chunk_size : int
+    chunk_size : int, optional
         Trajectories per chunk; memory is O(chunk_size), ids are global so chunking does not
-        change any number.
+        change any number. Default: 2**18 in-process; with an ``executor``, the sweep cut into
+        about :data:`EXECUTOR_CHUNKS` chunks (at least 1024 trajectories each) so that every
+        worker gets work.
     progress : bool
-        tqdm bar over chunks.
+        tqdm bar over Adam steps, advanced after every slice of epochs (rate and time left).
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        Where the chunks run (:func:`adamtheory.kernels.executors.map_chunks`); ``None`` runs
+        them here. Chunks are pure functions of (β slice, config, global trajectory ids), so
+        the numbers do not depend on it.
+    max_seconds : float or None
+        Refuse (ValueError) a sweep estimated to take longer at the nominal rate
+        (:func:`sweep_cost`); a sweep that cannot fit in memory is always refused.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or a sweep too large for memory or ``max_seconds`` (one line).
+    KeyboardInterrupt
+        Ctrl-C: the fused kernel runs in slices of about ``fused.SLICE_STEPS`` steps, so it
+        stops within one slice (well under a second).
 
     Returns
     -------
@@ -121,27 +316,48 @@ def divergence_sweep(
         raise TypeError("config must be a SweepConfig")
     b1_axis, b2_axis = _axis("beta1", beta1), _axis("beta2", beta2)
     replicates = check_int("replicates", replicates, minimum=1)
+    if chunk_size is None:
+        points = b1_axis.size * b2_axis.size * replicates
+        chunk_size = (
+            LOCAL_CHUNK
+            if executor is None
+            else min(LOCAL_CHUNK, max(1024, -(-points // EXECUTOR_CHUNKS)))
+        )
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     used = _select(backend, config.n, gpu_kernel=True)
     if used == "cupy":
-        from .cuda_sweep import sweep_cupy as kernel
+        from .cuda_sweep import sweep_cuda as kernel
     elif used == "numba":
         from .fused import sweep_numba as kernel
     else:
         kernel = sweep_reference
+    cost = check_sweep_cost(
+        sweep_cost(
+            b1_axis.size * b2_axis.size * replicates,
+            config.n,
+            config.epochs,
+            used,
+            chunk_size=chunk_size,
+        ),
+        max_seconds=max_seconds,
+    )
     g1, g2, _ = np.meshgrid(b1_axis, b2_axis, np.arange(replicates), indexing="ij")
     flat1, flat2 = g1.ravel(), g2.ravel()
     total = flat1.size
-    results: dict[str, list[np.ndarray]] = {}
-    starts = range(0, total, chunk_size)
-    if progress:
-        from tqdm.auto import tqdm
+    bounds = [(s, min(s + chunk_size, total)) for s in range(0, total, chunk_size)]
+    if executor is None:
+        parts = _local_chunks(kernel, flat1, flat2, config, bounds, progress, cost)
+    else:
+        from .executors import map_chunks
 
-        starts = tqdm(starts, desc=f"sweep n={config.n}", unit="chunk")
-    for start in starts:
-        stop = min(start + chunk_size, total)
-        keys = trajectory_keys(config.seed, np.arange(start, stop))
-        out = kernel(flat1[start:stop], flat2[start:stop], config, keys)
+        parts = map_chunks(
+            partial(_sweep_chunk, kernel, flat1, flat2, config),
+            bounds,
+            executor,
+            progress=progress and f"sweep n={config.n}",
+        )
+    results: dict[str, list[np.ndarray]] = {}
+    for out in parts:
         for name, arr in out.items():
             results.setdefault(name, []).append(arr)
     shape = g1.shape
@@ -169,14 +385,24 @@ def divergence_sweep(
     )
 
 
+def _chain_chunk(
+    kernel: Callable, flat1: np.ndarray, flat2: np.ndarray, config: ChainConfig, bounds: tuple
+) -> np.ndarray:
+    """Chains of grid points [start, stop): keys from the global chain ids."""
+    start, stop = bounds
+    ids = np.arange(start * config.chains, stop * config.chains)
+    return kernel(flat1[start:stop], flat2[start:stop], config, trajectory_keys(config.seed, ids))
+
+
 def drift_estimate(
     beta1: Any,
     beta2: Any,
     config: ChainConfig,
     *,
     backend: str = "auto",
-    chunk_size: int = 1 << 16,
+    chunk_size: int = 1 << 13,
     confidence: float = 0.95,
+    executor: Any = None,
 ) -> xr.Dataset:
     r"""Simulated drift μ(β1, β2) with a confidence interval, for ``shuffle``/``iid``/``cyclic``.
 
@@ -186,7 +412,9 @@ def drift_estimate(
 
     Returns a Dataset over the (``beta1``, ``beta2``) outer product with ``drift``,
     ``ci_low``, ``ci_high``, ``half_width``, and the per-chain estimates ``chain_drift``
-    (dims beta1, beta2, chain) for resampling.
+    (dims beta1, beta2, chain) for resampling. ``chunk_size`` chains run per kernel call
+    (small enough that Ctrl-C stops a run within about a second); ``executor`` as in
+    :func:`divergence_sweep`. Chunking and executor change no number (global chain ids).
     """
     if not isinstance(config, ChainConfig):
         raise TypeError("config must be a ChainConfig")
@@ -200,13 +428,16 @@ def drift_estimate(
     g1, g2 = np.meshgrid(b1_axis, b2_axis, indexing="ij")
     flat1, flat2 = g1.ravel(), g2.ravel()
     per_chunk = max(1, chunk_size // config.chains)
-    parts = []
-    for start in range(0, flat1.size, per_chunk):
-        stop = min(start + per_chunk, flat1.size)
-        ids = np.arange(start * config.chains, stop * config.chains)
-        parts.append(
-            kernel(flat1[start:stop], flat2[start:stop], config, trajectory_keys(config.seed, ids))
-        )
+    bounds = [
+        (start, min(start + per_chunk, flat1.size)) for start in range(0, flat1.size, per_chunk)
+    ]
+    fn = partial(_chain_chunk, kernel, flat1, flat2, config)
+    if executor is None:
+        parts = [fn(b) for b in bounds]
+    else:
+        from .executors import map_chunks
+
+        parts = map_chunks(fn, bounds, executor)
     chains = np.concatenate(parts)
     mean = chains.mean(axis=1)
     # identical chains (cyclic order is deterministic) have exactly zero spread; np.std would

@@ -40,10 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "adam_ref_figure",
+    "r_fig1_figure",
     "r_t1_figure",
     "z_conv_figure",
     "z_cyc_figure",
     "z_drift_figure",
+    "z_asymp_figure",
     "z_grow_figure",
 ]
 
@@ -238,8 +240,13 @@ def z_grow_figure(values: dict[str, Any]) -> Figure:
     slope = _num(values["slope"])
     lo, hi = (_num(v) for v in values["slope_ci"])
     notes: list[str] = []
+    # "area_n": the sweep's n when the edge is known at more n (fair family, exact roots)
     n_area, areas = finite(
-        notes, "region area", values["n"], values["areas"], positive=(True, False)
+        notes,
+        "region area",
+        values.get("area_n", values["n"]),
+        values["areas"],
+        positive=(True, False),
     )
     n, gaps = finite(
         notes, "edge 1 - β2*", values["n"], values["one_minus_beta2_star"], positive=(True, True)
@@ -273,9 +280,65 @@ def z_grow_figure(values: dict[str, Any]) -> Figure:
     right.set_xlabel("n")
     right.set_ylabel(r"$1-\beta_2^*$")
     right.legend()
+    family = values.get("family", "a = 1")
     return finish(
         fig,
-        "Adam on the Z22 counterexample (shuffled order): the divergence region grows with n",
+        f"Adam on the Z22 counterexample ({family}): the divergence region grows with n",
+        notes,
+    )
+
+
+def z_asymp_figure(values: dict[str, Any]) -> Figure:
+    r"""Z-ASYMP: :math:`(n^2-1)(1-\beta_2^*)` against n (exact cyclic roots, shuffle
+    estimates) with the derived series (left); the remainders of the one- and two-term
+    series, log-log, against :math:`n^{-3}` and :math:`n^{-4}` (right)."""
+    notes: list[str] = []
+    n, gaps = finite(
+        notes, "edge 1 - β2*", values["n"], values["one_minus_beta2_star"], positive=(True, True)
+    )
+    c0, c1 = (_num(c) for c in values["coefficients"])
+    fig = _figure()
+    left, right = fig.subplots(1, 2)
+    fine = np.geomspace(max(n.min(), 2.0), n.max(), 200) if n.size else np.array([])
+    left.semilogx(n, (n**2 - 1) * gaps, "o", color="black", label="exact root (cyclic)")
+    left.semilogx(
+        fine,
+        (fine**2 - 1) * (c0 / fine**2 + c1 / fine**3),
+        "-",
+        color=PALETTE[0],
+        label=f"derived series ${c0:g}/n^2 + {c1:.4g}/n^3$",
+    )
+    sn, sg = finite(
+        notes,
+        "shuffle edge",
+        values.get("shuffle_n", []),
+        values.get("shuffle_one_minus_beta2_star", []),
+        positive=(True, True),
+    )
+    if sn.size:
+        left.semilogx(sn, (sn**2 - 1) * sg, "s", color=PALETTE[3], label="shuffle (simulated)")
+    left.axhline(c0, color="grey", ls=":", lw=1, label=f"limit {c0:g}")
+    left.set_xlabel("n")
+    left.set_ylabel(r"$(n^2-1)(1-\beta_2^*)$")
+    left.set_title(r"edge at $\beta_1 = 0$, a = 1")
+    left.legend(fontsize="small")
+    one = np.abs(gaps - c0 / (n**2 - 1))
+    two = np.abs(gaps - (c0 / n**2 + c1 / n**3))
+    for rem, label, colour in (
+        (one, f"${c0:g}/(n^2-1)$", PALETTE[1]),
+        (two, "two-term", PALETTE[0]),
+    ):
+        keep = rem > 0
+        right.loglog(n[keep], rem[keep], "o-", color=colour, label=f"remainder of {label}")
+    if n.size and np.all(one > 0) and np.all(two > 0):
+        right.loglog(n, one[0] * (n / n[0]) ** -3.0, "--", color="grey", label="$n^{-3}$")
+        right.loglog(n, two[0] * (n / n[0]) ** -4.0, ":", color="grey", label="$n^{-4}$")
+    right.set_xlabel("n")
+    right.set_ylabel("|exact - series|")
+    right.legend(fontsize="small")
+    return finish(
+        fig,
+        "Divergence edge of Adam on the Z22 counterexample: the derived asymptote",
         notes,
     )
 
@@ -372,5 +435,52 @@ def r_t1_figure(values: dict[str, Any]) -> Figure:
     title = (
         f"Reddi et al. 2018, Theorem 1 (cyclic, β1 = 0): C = {_num(values['C']):g}, "
         f"β2 = {_num(values['beta2']):.4g}" + (f", T = {steps}" if steps else "")
+    )
+    return finish(fig, title, notes)
+
+
+def r_fig1_figure(values: dict[str, Any]) -> Figure:
+    """R-FIG1: R18 Figure 1 style: online average regret (left), online iterates (middle),
+    stochastic iterates (mean over runs, right), Adam against AMSGrad."""
+    notes: list[str] = []
+    fig = _figure((WIDTH * 1.5, WIDTH * 0.5))
+    regret_ax, online_ax, stoch_ax = fig.subplots(1, 3)
+    curves, stoch = values["curves"], values["stochastic_curves"]
+    for k, (name, label) in enumerate((("adam", "Adam"), ("amsgrad", "AMSGrad"))):
+        colour = PALETTE[k]
+        t, r = finite(
+            notes, f"{label} regret", curves["t"], curves[f"{name}_regret"], positive=(True, False)
+        )
+        late = t >= 10 * _num(values.get("period", 101))  # the first periods' R_t/t ~ 1000
+        regret_ax.plot(t[late], r[late], lw=1.2, color=colour, label=label)
+        t, x = finite(
+            notes, f"{label} iterate", curves["t"], curves[f"{name}_x"], positive=(True, False)
+        )
+        online_ax.plot(t, x, lw=1.2, color=colour, label=label)
+        t, x = finite(
+            notes, f"{label} stochastic", stoch["t"], stoch[f"{name}_x"], positive=(True, False)
+        )
+        stoch_ax.plot(t, x, lw=1.2, color=colour, label=label)
+    limit = _num(values["regret_limit"])
+    if np.isfinite(limit):
+        regret_ax.axhline(limit, color="black", ls=":", lw=0.8, label=f"20/101 = {limit:.3f}")
+    for ax in (regret_ax, online_ax, stoch_ax):
+        ax.set_xscale("log")
+        ax.set_xlabel("step t")
+    for ax in (online_ax, stoch_ax):
+        for level in (-1, 1):
+            ax.axhline(level, color="grey", lw=0.8, ls="--")
+        ax.set_ylabel(r"$x_t$")
+    regret_ax.set_ylabel(r"$R_t/t$")
+    regret_ax.set_title(f"online average regret, T = {values['online_steps']:.2g}")
+    regret_ax.set_xlim(left=1.0)
+    online_ax.set_title(r"online: $x_t$")
+    stoch_ax.set_title(f"stochastic: mean of {values['runs']} runs")
+    regret_ax.legend(fontsize="small")
+    b2 = values["beta2"][0] if isinstance(values["beta2"], list) else values["beta2"]
+    title = (
+        f"Reddi et al. 2018, Section 5: β1 = {_num(values['beta1']):g}, β2 = {_num(b2):g}, "
+        f"η_t = {_num(values['lr']):g}/√t, no bias correction, x0 = 0 "
+        f"(μ = {_num(values['drift_predicted'][0]):.2f}, β2* = {_num(values['beta2_star']):.5f})"
     )
     return finish(fig, title, notes)

@@ -88,8 +88,12 @@ def corollary_figure(values: dict[str, Any]) -> Figure:
             _floats(row["trace_U"]),
             positive=(True, True),
         )
-        setting = ([f"ε = {_g(eps)}"] if math.isfinite(eps) else []) + (
-            [f"T = {row['steps']}"] if "steps" in row else []
+        lam = _num(row.get("lambda"))
+        own_lam = values.get("lambda") is None and math.isfinite(lam)  # λ differs by row
+        setting = (
+            ([f"ε = {_g(eps)}"] if math.isfinite(eps) else [])
+            + ([f"λ = {_g(lam)}"] if own_lam else [])
+            + ([f"T = {row['steps']}"] if "steps" in row else [])
         )
         label = f"{row['problem']}: {', '.join(setting)}" if setting else str(row["problem"])
         ax.loglog(steps, U, color=colour, label=label)

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BACKENDS", "BackendPlan", "BackendUnavailable", "check_output", "plan_backend"]
+__all__ = [
+    "BACKENDS",
+    "BackendPlan",
+    "BackendUnavailable",
+    "check_output",
+    "check_sweep_size",
+    "plan_backend",
+]
 
 #: Backend names accepted everywhere (library and every CLI subcommand). ``numba`` is a
 #: CPU kernel of the sweeps only: array kernels (the runner) use NumPy under it.
@@ -173,3 +180,28 @@ def check_output(
             f"{name} {target}: cannot write in {base} ({exc.strerror or exc})"
         ) from None
     return target
+
+
+def check_sweep_size(
+    grid: int,
+    n: int,
+    epochs: int,
+    *,
+    replicates: int = 1,
+    backend: str = "numba",
+    points: int | None = None,
+) -> Any:
+    """Refuse, before anything is allocated, a sweep that cannot fit in memory or would run
+    for days (one-line ValueError); returns its :class:`~adamtheory.kernels.sweeps.SweepCost`.
+
+    ``points`` overrides ``grid**2`` (the number of (β1, β2) points). Python integers, so
+    ``--grid 1000000000`` or ``--n 10000000000`` are refused instantly instead of failing
+    later with a traceback or running unstoppably.
+    """
+    from ..kernels.sweeps import check_sweep_cost, sweep_cost
+
+    for name, value in (("grid", grid), ("n", n), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    total = (grid * grid if points is None else int(points)) * int(replicates)
+    return check_sweep_cost(sweep_cost(total, n, epochs, backend))

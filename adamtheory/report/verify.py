@@ -200,6 +200,154 @@ def _module_digest(claim: Claim) -> str:
         return "unhashable"  # e.g. defined in a notebook: never share a cache entry
 
 
+def _check_jobs(jobs: Any) -> int:
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"jobs must be a positive integer; got {jobs!r}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be a positive integer (>= 1); got {jobs}")
+    return jobs
+
+
+def _run_one(claim: Claim, profile: str, seed: int, backend: str) -> dict[str, Any]:
+    """``run_claim(...).to_json()``, quiet about backend fallbacks (the plan recorded them)."""
+    with warnings.catch_warnings():
+        # the plan recorded the fallback once; each kernel call would repeat it
+        warnings.filterwarnings("ignore", message="backend=", category=RuntimeWarning)
+        result = run_claim(claim, profile=profile, seed=seed, backend=backend)
+    return result.to_json()
+
+
+def _claim_ref(claim: Claim) -> tuple[str, str, str] | None:
+    """How a worker process rebuilds ``claim``: ``(kind, where, id)``, or None if it cannot.
+
+    Claims hold lambdas (not picklable), so they travel by reference: the registry's by id,
+    a plugin's by its module (dotted path, or the ``.py`` file ``load_plugin`` imported) and id.
+    """
+    from ..claims import REGISTRY
+
+    if any(c is claim for c in REGISTRY):
+        return ("registry", "", claim.id)
+    fn = claim.evaluate or claim.check
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    if module is None or not isinstance(getattr(module, "CLAIMS", None), Sequence):
+        return None
+    if not any(c is claim for c in module.CLAIMS):
+        return None
+    name = module.__name__ or ""
+    if name.startswith("adamtheory_plugin_") and getattr(module, "__file__", None):
+        return ("plugin", str(Path(module.__file__).resolve()), claim.id)
+    if name != "__main__" and importlib.util.find_spec(name) is not None:
+        return ("plugin", name, claim.id)
+    return None
+
+
+def _run_ref(
+    ref: tuple[str, Any, str], description: dict[str, Any], task: tuple[str, int, str]
+) -> dict[str, Any]:
+    """Worker side of ``verify(jobs=N)``: rebuild the claim from ``ref`` and run it."""
+    kind, where, claim_id = ref
+    if kind == "object":
+        profile, seed, backend = task
+        return _run_one(where, profile, seed, backend)
+    if kind == "registry":
+        from ..claims import REGISTRY
+
+        pool: Sequence[Claim] = REGISTRY
+    else:
+        pool = load_plugin(where)
+    claim = next((c for c in pool if c.id == claim_id), None)
+    if claim is None or claim.describe() != description:
+        # a worker with other code than the client would compute another claim's numbers;
+        # a ValueError, so the command line reports it in one line (exit 2)
+        raise ValueError(
+            f"claim {claim_id!r} differs in the worker ({kind} {where or 'registry'}); "
+            "install the same adamtheory and plugins on every worker"
+        )
+    profile, seed, backend = task
+    return _run_one(claim, profile, seed, backend)
+
+
+def _run_parallel(
+    selected: Sequence[Claim],
+    *,
+    key_of: Callable[[Claim], tuple[dict[str, Any], bool]],
+    load: Callable[[dict[str, Any]], dict[str, Any] | None],
+    keep: Callable[[Claim, dict[str, Any], dict[str, Any]], None],
+    run: Callable[[Claim], dict[str, Any]],
+    task: tuple[str, int, str],
+    jobs: int,
+    executor: Any,
+    wrap: Callable[..., Any],
+) -> Iterable[dict[str, Any]]:
+    """Annotated results in the order of ``selected``; misses computed on the executor.
+
+    Cache lookups and writes stay in this process (one writer per entry); only the claims
+    themselves run in the workers.
+    """
+    import concurrent.futures as cf
+    import contextlib
+    import functools
+
+    from ..kernels.executors import imap_chunks, make_executor
+    from . import annotate
+
+    keys, found, remote, local = [], {}, [], []
+    threads = isinstance(executor, cf.ThreadPoolExecutor)
+    for i, claim in enumerate(selected):
+        key, hashable = key_of(claim)
+        keys.append((key, hashable))
+        data = load(key) if hashable else None
+        if data is not None:
+            found[i] = annotate(data, cached=True)
+            continue
+        # threads share this process: the claim itself is passed; other executors get a
+        # reference the worker rebuilds the claim from
+        ref = ("object", claim, claim.id) if threads else _claim_ref(claim)
+        if ref is None:
+            local.append(i)
+        else:
+            remote.append((i, ref))
+
+    def finish(i: int, data: dict[str, Any]) -> None:
+        key, hashable = keys[i]
+        if hashable:
+            keep(selected[i], key, data)
+        found[i] = annotate(data, cached=False)
+
+    bar = wrap(range(len(selected)), desc="claims", unit="claim")
+    ticks = iter(bar)
+    emitted = 0
+
+    def ready() -> Iterable[dict[str, Any]]:
+        nonlocal emitted
+        while emitted in found:
+            next(ticks, None)
+            yield found[emitted]
+            emitted += 1
+
+    yield from ready()
+    with contextlib.ExitStack() as stack:
+        if remote and executor is None:
+            executor = stack.enter_context(make_executor("processes", workers=jobs))
+        if remote:
+            jobs_of = [(ref, selected[i].describe()) for i, ref in remote]
+            fn = functools.partial(_apply_ref, task=task)
+            stream = imap_chunks(fn, jobs_of, executor, max_in_flight=max(jobs, len(remote)))
+            for j, data in stream:
+                finish(remote[j][0], data)
+                yield from ready()
+        for i in local:
+            finish(i, run(selected[i]))
+            yield from ready()
+    for _ in ticks:  # close the bar
+        pass
+
+
+def _apply_ref(item: tuple[tuple[str, Any, str], dict[str, Any]], *, task: Any) -> dict[str, Any]:
+    ref, description = item
+    return _run_ref(ref, description, task)
+
+
 def verify(
     claims: Sequence[Claim] | None = None,
     *,
@@ -214,6 +362,8 @@ def verify(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     strict_backend: bool = False,
     on_backend: Callable[[BackendPlan], None] | None = None,
+    jobs: int = 1,
+    executor: Any = None,
 ) -> Verification:
     """Run claims, judge them and their sensitivity entries, and write the report.
 
@@ -246,6 +396,17 @@ def verify(
     on_backend : callable, optional
         Called with the :class:`BackendPlan` before the first claim runs (the CLI prints a
         fallback in one line); without it, a fallback is one ``RuntimeWarning``.
+    jobs : int
+        Claims run at the same time (>= 1). ``1`` (default) runs them one after the other in
+        this process; ``N > 1`` without ``executor`` starts a pool of N worker processes.
+        Each claim keeps its own seed stream (from the root seed and its id) and its own cache
+        entry, so the results equal the sequential ones (only ``seconds`` differs); results
+        are reported, cached and written in the order of ``claims``.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where to run the claims instead (e.g. a Dask cluster; see docs/scale.md). Claims are
+        sent by reference (registry id, or plugin module and id) and rebuilt in the worker;
+        a claim defined where a worker cannot import it (a notebook, ``__main__``) runs in
+        this process.
 
     Returns
     -------
@@ -258,6 +419,7 @@ def verify(
         raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    jobs = _check_jobs(jobs)
     selected = select_claims() if claims is None else _check_claims(claims, "claims")
     if not selected:
         raise ValueError("claims must name at least one claim; got an empty sequence")
@@ -289,12 +451,9 @@ def verify(
     wrap = progress or (lambda items, **kw: items)
     results: list[dict[str, Any]] = []
     start = time.perf_counter()
-    bar = wrap(selected, desc="claims", unit="claim")
-    for claim in bar:
-        if hasattr(bar, "set_postfix_str"):
-            bar.set_postfix_str(claim.id)
+
+    def key_of(claim: Claim) -> tuple[dict[str, Any], bool]:
         extra = _module_digest(claim)
-        usable = cache if extra != "unhashable" else None
         key = cache_key(
             claim.describe(),
             profile=profile,
@@ -303,29 +462,55 @@ def verify(
             environment=env,
             source=env["source_digest"] + extra,
         )
-        data = usable.load(key) if usable is not None and not force else None
-        cached = data is not None
-        if data is None:
-            with warnings.catch_warnings():
-                # the plan recorded the fallback once; each kernel call would repeat it
-                warnings.filterwarnings("ignore", message="backend=", category=RuntimeWarning)
-                result = run_claim(claim, profile=profile, seed=seed, backend=backend)
-            data = result.to_json()
-            # a crash is not a result worth keeping: it is retried on the next run
-            if usable is not None and result.verdict != "error":
-                try:
-                    usable.store(key, data)
-                except OSError as exc:
-                    print(
-                        f"warning: result cache disabled, cannot write "
-                        f"{exc.filename or usable.directory}: {exc.strerror or exc}",
-                        file=sys.stderr,
-                    )
-                    cache = usable = None
-        data = annotate(data, cached=cached)
-        results.append(data)
-        if on_result is not None:
-            on_result(data)
+        return key, extra != "unhashable"
+
+    def keep(claim: Claim, key: dict[str, Any], data: dict[str, Any]) -> None:
+        nonlocal cache
+        # a crash is not a result worth keeping: it is retried on the next run
+        if cache is None or data["verdict"] == "error":
+            return
+        try:
+            cache.store(key, data)
+        except OSError as exc:
+            print(
+                f"warning: result cache disabled, cannot write "
+                f"{exc.filename or cache.directory}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            cache = None
+
+    if jobs == 1 and executor is None:
+        bar = wrap(selected, desc="claims", unit="claim")
+        for claim in bar:
+            if hasattr(bar, "set_postfix_str"):
+                bar.set_postfix_str(claim.id)
+            key, hashable = key_of(claim)
+            usable = cache if hashable else None
+            data = usable.load(key) if usable is not None and not force else None
+            cached = data is not None
+            if data is None:
+                data = _run_one(claim, profile, seed, backend)
+                if usable is not None:
+                    keep(claim, key, data)
+            data = annotate(data, cached=cached)
+            results.append(data)
+            if on_result is not None:
+                on_result(data)
+    else:
+        for data in _run_parallel(
+            selected,
+            key_of=key_of,
+            load=lambda key: None if cache is None or force else cache.load(key),
+            keep=keep,
+            run=lambda claim: _run_one(claim, profile, seed, backend),
+            task=(profile, seed, backend),
+            jobs=jobs,
+            executor=executor,
+            wrap=wrap,
+        ):
+            results.append(data)
+            if on_result is not None:
+                on_result(data)
     total = time.perf_counter() - start
     counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
     hits = sum(r["cached"] for r in results)

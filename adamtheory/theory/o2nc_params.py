@@ -2,7 +2,8 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
 (numbers only through :func:`sympy.lambdify`), for the runs that check them (docs/theory §4).
 
 * **Ours** (derived in :mod:`adamtheory.theory.o2nc_rates` from AMC25 Lemma 3.1 with the μD term
-  and the β-OMD regret of Lemma 3.2): :math:`1-\beta = \varepsilon^2/(9(G+\sigma)^2)`,
+  and the proven β-OMD regret bound of :mod:`adamtheory.theory.o2nc_regret`; valid for
+  ε ≤ :func:`epsilon_limit`, i.e. β ≥ (1+√3)/4): :math:`1-\beta = \varepsilon^2/(9(G+\sigma)^2)`,
   :math:`D = (1-\beta)\sqrt{\varepsilon/(16\lambda)}`, :math:`\mu = 8\lambda D(1+(1-\beta)^{-2})`,
   :math:`\eta = 2D\sqrt{1-\beta}/(G+\sigma)` (Lemma 3.2 at :math:`\|u\| = D`), and
   :math:`T \ge \max\{36\Delta_F\lambda^{1/2}(G+\sigma)^2\varepsilon^{-7/2},
@@ -12,6 +13,12 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
   c = 8 (Option I, ≤ 4ε) and c = 20 (Option III, ≤ 5ε); Option II: N ≥
   :math:`4\Delta_F\lambda^{1/2}\varepsilon^{-3/2}` epochs of :math:`T \ge
   49(G+\sigma)^2\varepsilon^{-2}`.
+* **Options II and III at μ ≥ μ_required** (:func:`option_parameters`): Lemma 3.1's
+  :math:`\mu \ge 8\lambda D(1 + C_x(1-\beta)^{-2})` with Definition 5's :math:`C_x`: 0 for
+  Option II (anchored; comparator norm :math:`D\,T`, ours), :math:`\zeta^{-2}` for Option III
+  (:math:`x_t - x_{t-1} = \delta_t/\zeta` exactly; the self-consistent μ solves a quadratic,
+  :func:`option3_mu_expression`), 1 for Option I; each option runs to its own T (AMC25
+  Cor. 4.2's N and T per epoch, Cor. 5.1's T).
 * **Schedule-free SGD** from β-OMD (Option III): :math:`\zeta = \beta/(1+\eta\mu)`,
   :math:`\gamma = \eta/(1-\zeta)` (docs/theory §1.5), and :func:`schedule_free_relations`: the
   z, x, y recursions are the O2NC form :math:`x_t = x_{t-1}+\Delta_t`,
@@ -39,6 +46,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from . import o2nc_regret
 from .o2nc import o2nc_symbols
 
 __all__ = [
@@ -46,8 +54,14 @@ __all__ = [
     "Theorem5Parameters",
     "coordinate_advantage",
     "coordinate_advantage_expression",
+    "epsilon_limit",
+    "OptionParameters",
+    "mu_required",
+    "mu_required_expression",
     "o2nc_parameter_expressions",
     "o2nc_parameters",
+    "option3_mu_expression",
+    "option_parameters",
     "schedule_free_relations",
     "theorem5_expressions",
     "theorem5_parameters",
@@ -136,15 +150,34 @@ def _lambdified() -> dict[str, object]:
     }
 
 
+def epsilon_limit(G: float, sigma: float) -> float:
+    r"""Largest ε the toolkit's parameters accept: :math:`3\sqrt{1-\beta_{\min}}\,(G+\sigma)
+    \approx 1.689(G+\sigma)`, i.e. :math:`\beta \ge \beta_{\min} = (1+\sqrt3)/4`
+    (:func:`adamtheory.theory.o2nc_regret.epsilon_max`). There the proven β-OMD bound's
+    leading term is below the extracted reading's, and the derived T gives at most
+    :func:`adamtheory.theory.o2nc_rates.max_share_on_range` (≈ 3.56) · ε ≤ 4ε."""
+    return float(_epsilon_factor()) * (G + sigma)
+
+
+@cache
+def _epsilon_factor() -> float:
+    return float(o2nc_regret.epsilon_max())
+
+
 def o2nc_parameters(
     epsilon: float, lam: float, G: float, sigma: float, delta_F: float
 ) -> O2NCParameters:
-    """Evaluate the O2NC parameters (needs ε < 3(G+σ) so that β > 0, and λ > 0)."""
+    """Evaluate the O2NC parameters (needs λ > 0 and ε ≤ :func:`epsilon_limit`, i.e.
+    β ≥ (1+√3)/4, where the proven regret bound makes the derived T valid)."""
     _check(epsilon, lam, G, sigma, delta_F)
     if lam <= 0:
         raise ValueError(f"lambda must be > 0 for the O2NC parameters; got {lam!r}")
-    if epsilon >= 3 * (G + sigma):
-        raise ValueError(f"epsilon must be < 3(G+sigma) = {3 * (G + sigma):g}; got {epsilon!r}")
+    limit = epsilon_limit(G, sigma)
+    if epsilon > limit:
+        raise ValueError(
+            f"epsilon must be <= 3 sqrt(1-beta_min) (G+sigma) = {limit:.6g} (beta >= "
+            f"beta_min = (1+sqrt 3)/4, the range of the proven Lemma 3.2 bound); got {epsilon!r}"
+        )
     vals = {k: float(f(epsilon, lam, G, sigma, delta_F)) for k, f in _lambdified().items()}
     ints = {
         k: math.ceil(vals[k]) for k in ("T_ours", "T_cor41", "T_cor51", "T_epoch_cor42", "N_cor42")
@@ -284,3 +317,106 @@ def coordinate_advantage(
         "sigma_2": float(np.sqrt(s @ s)),
     }
     return float(f(*(values[str(v)] for v in sorted(expr.free_symbols, key=str))))
+
+
+# ------------------------------------------------------------------ Options II and III (AMC25)
+
+_beta_s, _D_s, _eta_s, _mu_s, _cx_s = sp.symbols("beta D eta mu C_x", positive=True)
+
+
+@cache
+def mu_required_expression() -> sp.Expr:
+    r"""AMC25 Lemma 3.1's condition :math:`\mu \ge 8\lambda D(1 + C_x(1-\beta)^{-2})` with the
+    iterate stability factor :math:`C_x` of Definition 5 (docs/theory §4)."""
+    return 8 * lam * _D_s * (1 + _cx_s * (1 - _beta_s) ** -2)
+
+
+@cache
+def option3_mu_expression() -> sp.Expr:
+    r"""Option III's smallest self-consistent μ. There :math:`x_t - x_{t-1} = \delta_t/\zeta`
+    exactly, so :math:`C_x = \zeta^{-2}` with :math:`\zeta = \beta/(1+\eta\mu)`, and
+    :math:`\mu = 8\lambda D(1 + (1+\eta\mu)^2/(\beta^2(1-\beta)^2))` is a quadratic in μ; this
+    is its smaller root (the larger one is not a continuation of :math:`C_x \to 1`)."""
+    a = 8 * lam * _D_s
+    k = 1 / (_beta_s**2 * (1 - _beta_s) ** 2)
+    condition = sp.expand(a * (1 + k * (1 + _eta_s * _mu_s) ** 2) - _mu_s)
+    roots = sp.solve(condition, _mu_s)
+    # the root with the minus sign: pick by evaluating at a small-a point
+    point = {
+        lam: sp.Rational(1, 100),
+        _D_s: sp.Rational(1, 1000),
+        _beta_s: sp.Rational(9, 10),
+        _eta_s: sp.Rational(1, 10),
+    }
+    real = [r for r in roots if sp.im(r.subs(point)) == 0]
+    return min(real, key=lambda r: float(r.subs(point)))
+
+
+@cache
+def _option_functions() -> tuple[object, object]:
+    args = (lam, _D_s, _beta_s, _cx_s)
+    return (
+        sp.lambdify(args, mu_required_expression(), "math"),
+        sp.lambdify((lam, _D_s, _beta_s, _eta_s), option3_mu_expression(), "math"),
+    )
+
+
+def mu_required(lam_v: float, D_v: float, beta_v: float, C_x: float) -> float:
+    """:func:`mu_required_expression` evaluated (λ > 0, D > 0, β in (0, 1), C_x ≥ 0)."""
+    if not (lam_v > 0 and D_v > 0 and 0 < beta_v < 1 and C_x >= 0):
+        raise ValueError(
+            "mu_required needs lambda > 0, D > 0, beta in (0, 1) and C_x >= 0; got "
+            f"{lam_v!r}, {D_v!r}, {beta_v!r}, {C_x!r}"
+        )
+    return float(_option_functions()[0](lam_v, D_v, beta_v, C_x))
+
+
+@dataclass(frozen=True)
+class OptionParameters:
+    """Parameters of one AMC25 option at which its claim runs, with the μ condition's sides."""
+
+    option: str
+    beta: float
+    D: float
+    eta: float
+    mu: float
+    mu_required: float
+    C_x: float
+    T: int
+    epochs: int
+
+
+def option_parameters(
+    option: str, epsilon: float, lam: float, G: float, sigma: float, delta_F: float
+) -> OptionParameters:
+    r"""β, D, η, μ, T (and N) for AMC25 Option ``"I"``, ``"II"`` or ``"III"`` with
+    :math:`\mu \ge \mu_{\mathrm{required}}` (Lemma 3.1 with that option's :math:`C_x`).
+
+    * I: our derived parameters (:func:`o2nc_parameters`), :math:`C_x = 1`, our T.
+    * II: anchored, :math:`C_x = 0`; AMC25 Cor. 4.2's N and T per epoch; the learner's
+      comparator norm is :math:`D_{\mathrm{epoch}} = D\,T` (ours: the distance Option I covers
+      in an epoch), η at that norm, :math:`\mu = 8\lambda D_{\mathrm{epoch}}`.
+    * III: schedule-free, :math:`C_x = \zeta^{-2}` (:func:`option3_mu_expression`), AMC25
+      Cor. 5.1's T.
+    """
+    p = o2nc_parameters(epsilon, lam, G, sigma, delta_F)
+    if option == "I":
+        req = mu_required(lam, p.D, p.beta, 1.0)
+        return OptionParameters("I", p.beta, p.D, p.eta, p.mu, req, 1.0, p.T_ours, 1)
+    if option == "II":
+        T = p.T_epoch_cor42
+        d_epoch = p.D * T
+        eta = 2 * d_epoch * math.sqrt(1 - p.beta) / (G + sigma)
+        req = mu_required(lam, d_epoch, p.beta, 0.0)
+        return OptionParameters("II", p.beta, d_epoch, eta, req, req, 0.0, T, p.N_cor42)
+    if option == "III":
+        mu = float(_option_functions()[1](lam, p.D, p.beta, p.eta))
+        if not (math.isfinite(mu) and mu > 0):
+            raise ValueError(f"Option III has no self-consistent mu at epsilon = {epsilon!r}")
+        for _ in range(4):  # polish the closed form's rounding (a contraction: 2 a k eta << 1)
+            mu = mu_required(lam, p.D, p.beta, ((1 + p.eta * mu) / p.beta) ** 2)
+        zeta = p.beta / (1 + p.eta * mu)
+        c_x = zeta**-2
+        req = mu_required(lam, p.D, p.beta, c_x)
+        return OptionParameters("III", p.beta, p.D, p.eta, mu, req, c_x, p.T_cor51, 1)
+    raise ValueError(f"option must be 'I', 'II' or 'III'; got {option!r}")

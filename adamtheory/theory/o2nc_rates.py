@@ -3,7 +3,10 @@ r"""From the O2NC conversion bound to iteration complexities and the rate table 
 The derivation, each step built and checked here:
 
 1. AMC25 Lemma 3.1 (Option I, with the dimensionally correct :math:`\mu D` term) with the
-   β-OMD regret bound of Lemma 3.2 at :math:`\|u\| = D` and :math:`C_x = 1`,
+   *proven* β-OMD regret bound :math:`(1+\frac1{4\beta})D(G+\sigma)/\sqrt{1-\beta} +
+   \mu D^2/(2\beta)` (:mod:`adamtheory.theory.o2nc_regret`; ``regret="reading"`` keeps the
+   extracted text's :math:`2\beta D(G+\sigma)/\sqrt{1-\beta} + \mu D^2/2`, which no proof
+   covers below β ≈ 0.683) at :math:`\|u\| = D` and :math:`C_x = 1`,
    :math:`\mu = 8\lambda D(1 + (1-\beta)^{-2})`, and :math:`\sum_t \mathbb E[F(x_t) - F(w_t)]
    \le \Delta_F`, gives a bound :math:`B(\beta, D, T)` on
    :math:`\mathbb E\|\nabla F(\bar y_\tau)\|_{[\lambda]}`.
@@ -12,9 +15,10 @@ The derivation, each step built and checked here:
    :math:`T \ge \max\{\Delta_F/(D\varepsilon),\ 6(G+\sigma)^2/\varepsilon^2\}` (the
    :math:`1/T` terms). :func:`term_shares` checks what each term contributes at that choice.
 3. Exponents of the threshold in ε and λ are read off (:math:`\varepsilon\,\partial_\varepsilon
-   \log T` of the leading term as ε → 0), then the reductions λ = L²/ε (smooth), λ = H/2
-   (Hessian-Lipschitz) and λ = ε/δ² (Goldstein: :math:`\mathbb E\|w-x\|^2 \le \varepsilon/
-   \lambda = \delta^2`) give the table, compared with the lower bounds as exact rationals.
+   \log T` of the leading term as ε → 0), then the reductions λ = L²/ε (smooth) and λ = H/2
+   (Hessian-Lipschitz, AMC25 Prop. 2.1) give the table, compared with the lower bounds as
+   exact rationals. The Goldstein row is *cited* (CMO23), not derived: λ = ε/δ² is not a valid
+   reduction (a second-moment bound does not confine the support to the δ-ball).
 """
 
 from __future__ import annotations
@@ -26,14 +30,18 @@ import sympy as sp
 from .o2nc import o2nc_symbols
 
 __all__ = [
+    "CITED",
     "LOWER_BOUNDS",
+    "REGRETS",
     "bound",
     "bound_value",
     "leading_threshold",
+    "max_share_on_range",
     "parameter_choice",
     "rate_table",
     "render_latex",
     "render_markdown",
+    "share_total_in_beta",
     "term_shares",
     "threshold",
     "threshold_terms",
@@ -47,10 +55,24 @@ G, sigma, eps, lam, D, T, beta, DF, mu = (
 L, H, delta = _s["L"], _s["H"], _s["delta"]
 
 
-def bound(mu_power: int = 1) -> sp.Expr:
-    """Step 1: the bound B(beta, D, T) (mu_power = 2 reproduces the text's mu·D²)."""
+REGRETS = ("proven", "reading")
+
+
+def _regret(regret: str, mu_val: sp.Expr) -> sp.Expr:
+    if regret == "proven":
+        return (1 + 1 / (4 * beta)) * D * (G + sigma) / sp.sqrt(1 - beta) + mu_val * D**2 / (
+            2 * beta
+        )
+    if regret == "reading":
+        return 2 * D * (G + sigma) * beta / sp.sqrt(1 - beta) + mu_val / 2 * D**2
+    raise ValueError(f"regret must be one of {REGRETS}; got {regret!r}")
+
+
+def bound(mu_power: int = 1, regret: str = "proven") -> sp.Expr:
+    """Step 1: the bound B(beta, D, T) (mu_power = 2 reproduces the text's mu·D²; regret =
+    "reading" uses the extracted Lemma 3.2 instead of the proven bound)."""
     mu_val = 8 * lam * D * (1 + (1 - beta) ** -2)
-    regret = 2 * D * (G + sigma) * beta / sp.sqrt(1 - beta) + mu_val / 2 * D**2
+    regret = _regret(regret, mu_val)
     return (
         beta / (D * T) * regret
         + (1 - beta) / D * regret
@@ -63,7 +85,7 @@ def bound(mu_power: int = 1) -> sp.Expr:
 
 @cache
 def _bound_function() -> object:
-    return sp.lambdify((beta, D, T, G, sigma, lam, DF), bound(), "math")
+    return sp.lambdify((beta, D, T, G, sigma, lam, DF), bound(), "math")  # the proven bound
 
 
 def bound_value(
@@ -112,25 +134,32 @@ def leading_threshold(mu_power: int = 1) -> sp.Expr:
 
 
 @cache
-def term_shares(mu_power: int = 1) -> dict[str, sp.Expr]:
+def term_shares(mu_power: int = 1, regret: str = "proven") -> dict[str, sp.Expr]:
     """Each term of B at the chosen parameters and T = the threshold, divided by eps.
 
     Returns upper bounds on the shares (exact expressions) for inspection and tests.
     """
     choice = parameter_choice(mu_power)
     om = 1 - choice[beta]
+    b = choice[beta]
     d_val = choice[D]
     mu_val = 8 * lam * d_val * (1 + om**-2)
     t_main = DF / (d_val * eps)
+    if regret == "proven":
+        lead, mu_reg, inv = 1 + 1 / (4 * b), 1 / (2 * b), b + sp.Rational(1, 4)
+    elif regret == "reading":  # with beta <= 1 in the two beta-weighted terms
+        lead, mu_reg, inv = 2, sp.Rational(1, 2), 2
+    else:
+        raise ValueError(f"regret must be one of {REGRETS}; got {regret!r}")
     return {
         "sqrt(1-beta) terms": sp.simplify(
-            (2 * (G + sigma) * sp.sqrt(om) + sigma * sp.sqrt(om)) / eps
+            (lead * (G + sigma) * sp.sqrt(om) + sigma * sp.sqrt(om)) / eps
         ),
-        "mu D terms": sp.simplify(mu_val * d_val**mu_power * (1 + om / 2) / eps),
+        "mu D terms": sp.simplify(mu_val * d_val**mu_power * (1 + om * mu_reg) / eps),
         "Delta_F/(D T)": sp.simplify(DF / (d_val * t_main) / eps),
         # the remaining 1/T terms, at T = 6 (G+sigma)²/eps² (the smaller requirement)
         "other 1/T terms": sp.simplify(
-            (2 * (G + sigma) / sp.sqrt(om) + mu_val * d_val / 2 + sigma / sp.sqrt(om))
+            (inv * (G + sigma) / sp.sqrt(om) + mu_val * d_val / 2 + sigma / sp.sqrt(om))
             / (6 * (G + sigma) ** 2 / eps**2)
             / eps
         ),
@@ -138,9 +167,37 @@ def term_shares(mu_power: int = 1) -> dict[str, sp.Expr]:
 
 
 @cache
-def total_share_limit(mu_power: int = 1) -> sp.Expr:
+def total_share_limit(mu_power: int = 1, regret: str = "proven") -> sp.Expr:
     """lim_{eps -> 0} of the summed shares: the bound is (this) · eps + o(eps)."""
-    return sp.simplify(sum(sp.limit(v, eps, 0, "+") for v in term_shares(mu_power).values()))
+    shares = term_shares(mu_power, regret)
+    return sp.simplify(sum(sp.limit(v, eps, 0, "+") for v in shares.values()))
+
+
+@cache
+def share_total_in_beta(regret: str = "proven") -> sp.Expr:
+    r"""The summed shares (B/ε at T ≥ the threshold, μD term) as a function of β and
+    :math:`\rho = \sigma/(G+\sigma) \in [0, 1]` only: substitute
+    :math:`\varepsilon = 3(G+\sigma)\sqrt{1-\beta}`. Finite-ε, not a limit: the toolkit's
+    parameters give ≤ 4ε at every β where this is ≤ 4 (:func:`max_share_on_range`)."""
+    rho = sp.Symbol("rho", nonnegative=True)
+    total = sum(term_shares(1, regret).values())
+    eps_of_beta = 3 * (G + sigma) * sp.sqrt(1 - beta)
+    expr = sp.simplify(total.subs(eps, eps_of_beta))
+    return sp.simplify(expr.subs(sigma, rho * G / (1 - rho)))
+
+
+def max_share_on_range(regret: str = "proven") -> sp.Expr:
+    """The largest :func:`share_total_in_beta` over β ∈ [β_min, 1) and ρ ∈ [0, 1] (linear in
+    ρ, so at ρ ∈ {0, 1}; in β the maximum on the interval by ``sympy.maximum``)."""
+    from .o2nc_regret import beta_min
+
+    expr = share_total_in_beta(regret)
+    rho = next(s for s in expr.free_symbols if s.name == "rho")
+    vals = []
+    for r in (sp.Integer(0), sp.Integer(1)):
+        e = sp.simplify(sp.limit(expr, rho, r, "-") if r == 1 else expr.subs(rho, r))
+        vals.append(sp.maximum(e, beta, sp.Interval.Ropen(beta_min(), 1)))
+    return sp.Max(*vals)
 
 
 def _exponent(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
@@ -166,23 +223,53 @@ LOWER_BOUNDS = {
 }
 
 
+#: rows whose rate is cited, not derived: (exponents, provenance). The Goldstein row: the
+#: substitution lambda = eps/delta² is not a valid reduction ((lambda, eps)-stationarity bounds
+#: the second moment E||w - x||², Goldstein needs every point of B(x, delta); docs/theory §4 has a
+#: counterexample), so the rate is CMO23's own theorem, with its own proof.
+CITED = {
+    "Goldstein (delta, eps), G-Lipschitz": (
+        {"epsilon": sp.Integer(-3), "delta": sp.Integer(-1)},
+        "cited: CMO23's theorem (own proof); ZC24 Lemma 2.4 [recalled]; not derived here",
+    ),
+}
+
+
 @cache
 def rate_table(mu_power: int = 1) -> list[dict]:
-    """Step 3: derived exponents per setting next to the lower bounds, ``optimal`` computed."""
+    """Step 3: derived exponents per setting next to the lower bounds, ``optimal`` computed.
+
+    Each row has ``status`` "derived" (``threshold`` and ``derived`` exponents from the SymPy
+    threshold, ``optimal`` computed) or "cited" (:data:`CITED`: ``threshold`` None, ``derived``
+    empty, ``cited`` the published exponents, ``optimal`` None: not ours to decide).
+    """
     t_main = leading_threshold(mu_power)
     settings = {
         "(lambda, eps)-stationary, G-Lipschitz": (t_main, {"epsilon": eps, "lambda": lam}),
-        "Goldstein (delta, eps), G-Lipschitz": (
-            t_main.subs(lam, eps / delta**2),
-            {"epsilon": eps, "delta": delta},
-        ),
+        "Goldstein (delta, eps), G-Lipschitz": (None, {"epsilon": eps, "delta": delta}),
         "L-smooth, ‖∇F‖ ≤ ε": (t_main.subs(lam, L**2 / eps), {"epsilon": eps}),
         "H-Lipschitz Hessian, ‖∇F‖ ≤ ε": (t_main.subs(lam, H / 2), {"epsilon": eps}),
     }
     rows = []
     for name, (expr, variables) in settings.items():
-        derived = {k: _exponent(expr, v) for k, v in variables.items()}
         lower, source = LOWER_BOUNDS[name]
+        if name in CITED:
+            cited, provenance = CITED[name]
+            rows.append(
+                {
+                    "setting": name,
+                    "threshold": None,
+                    "derived": {},
+                    "cited": cited,
+                    "lower_bound": lower,
+                    "lower_bound_source": source,
+                    "optimal": None,
+                    "status": "cited",
+                    "provenance": provenance,
+                }
+            )
+            continue
+        derived = {k: _exponent(expr, v) for k, v in variables.items()}
         rows.append(
             {
                 "setting": name,
@@ -191,6 +278,8 @@ def rate_table(mu_power: int = 1) -> list[dict]:
                 "lower_bound": lower,
                 "lower_bound_source": source,
                 "optimal": all(sp.simplify(derived[k] - lower[k]) == 0 for k in lower),
+                "status": "derived",
+                "provenance": "derived (SymPy, this module)",
             }
         )
     return rows
@@ -205,6 +294,12 @@ def render_markdown(mu_power: int = 1) -> str:
 
     lines = ["| setting | derived T ∝ | lower bound | source | optimal |", "|---|---|---|---|---|"]
     for row in rate_table(mu_power):
+        if row["status"] == "cited":
+            lines.append(
+                f"| {row['setting']} | {fmt(row['cited'])} (cited, not derived) "
+                f"| {fmt(row['lower_bound'])} | {row['lower_bound_source']} | cited |"
+            )
+            continue
         lines.append(
             f"| {row['setting']} | {fmt(row['derived'])} | {fmt(row['lower_bound'])} "
             f"| {row['lower_bound_source']} | {'yes' if row['optimal'] else 'NO'} |"
@@ -249,6 +344,12 @@ def render_latex(mu_power: int = 1) -> str:
     ]
     for row in rate_table(mu_power):
         setting = _LATEX_SETTINGS.get(row["setting"], row["setting"])
+        if row["status"] == "cited":
+            lines.append(
+                f"{setting} & cited (not derived) & {monomial(row['cited'])} & "
+                f"{monomial(row['lower_bound'])} ({row['lower_bound_source']}) & cited \\\\"
+            )
+            continue
         threshold_tex = sp.latex(row["threshold"], symbol_names=_TEX)
         lines.append(
             f"{setting} & ${threshold_tex}$ & {monomial(row['derived'])} & "
