@@ -107,3 +107,27 @@ def test_bad_input_names_the_parameter(grads, kwargs, word):
 def test_dataset_source_needs_a_batch():
     with pytest.raises(ValueError, match="batch"):
         critical_beta2("digits")
+
+
+def test_a_boundary_beyond_the_grid_gives_no_recommendation():
+    # beta2* = 0.958 at n = 10: on a grid of 1 - beta2 in [0.2, 0.5] the criterion fails
+    # everywhere, so there is nothing to recommend (not "beta2 >= 1")
+    adv = critical_beta2(
+        _pattern(10),
+        beta1=[0.0],
+        target_beta1=0.0,
+        one_minus_beta2=[0.2, 0.3, 0.5],
+        epochs=40,
+        burn_in=10,
+        chains=2,
+        resamples=10,
+        refine=0,
+    )
+    assert adv.recommended_beta2 is None and adv.beta1_ok is False and not adv.no_constraint
+    assert "beyond the grid" in adv.table() and "extend one_minus_beta2" in adv.scope
+
+
+@pytest.mark.parametrize("name,value", [("threshold", float("nan")), ("epochs", 0)])
+def test_bad_advisor_settings_name_the_parameter(name, value):
+    with pytest.raises(ValueError, match=name):
+        critical_beta2(_pattern(10), **{name: value})

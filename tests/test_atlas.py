@@ -184,3 +184,22 @@ def test_region_records_eps_schedule_lr_and_x0(classify, tmp_path, capsys):
         0.1,
         3.0,
     )
+
+
+@pytest.mark.slow
+def test_the_atlas_kernels_compile_on_a_cold_cache_when_imported_alone(tmp_path):
+    # the module registers adam_core with Numba itself; no other kernel module may be needed
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from adamtheory.kernels.atlas import ReddiConfig, reddi_runs\n"
+        "reddi_runs([0.9], [0.99], ReddiConfig('online', 300))\n"
+        "import sys; assert 'adamtheory.kernels.fused' not in sys.modules\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -156,3 +156,17 @@ def test_hard_setup_certifies_the_start_and_refuses_without_an_estimate():
         hard_setup("cone", smoothed_cone(2, 0.1), 0.25, 4.0)
     with pytest.raises(ValueError, match="inside the bowl"):
         hard_setup("w", huber_well(1, start=1.5), 0.25, 4.0)
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("beta", (1.0, 0.0, 1.0, 1.0)),
+        ("mu", (0.5, -1.0, 1.0, 1.0)),
+        ("u_norm", (0.5, 0.0, 0.0, 1.0)),
+        ("G", (0.5, 0.0, 1.0, float("nan"))),
+    ],
+)
+def test_the_numeric_bound_refuses_parameters_outside_its_range(name, args):
+    with pytest.raises(ValueError, match=name):
+        o2nc_regret.regret_bound_numeric(*args)

@@ -97,6 +97,11 @@ class Advice:
             lines.append(f"{b1:6.3f}  {1 - om:9.6f}  {om:9.3e}  [{lo:9.3e}, {hi:9.3e}]")
         if self.no_constraint:
             lines.append("recommended: no constraint on beta2 (the criterion holds everywhere)")
+        elif self.recommended_beta2 is None:
+            lines.append(
+                f"recommended: none at beta1 = {self.target_beta1:g}: beta2* lies beyond the "
+                "grid (see scope)"
+            )
         else:
             ok = "yes" if self.beta1_ok else "NO: raise beta2 or lower beta1"
             lines.append(
@@ -235,8 +240,8 @@ def critical_beta2(
     """
     G, where = frozen_gradients(source, batch=batch, model=model, point=point)
     n, d = G.shape
-    epochs = max(20, -(-4000 // n)) if epochs is None else epochs
-    burn_in = max(5, -(-1000 // n)) if burn_in is None else burn_in
+    epochs = max(20, -(-4000 // n)) if epochs is None else check_int("epochs", epochs, minimum=2)
+    burn_in = max(5, -(-1000 // n)) if burn_in is None else check_int("burn_in", burn_in, minimum=0)
     check_choice("criterion", criterion, CRITERIA)
     check_choice("sampling", sampling, SAMPLING_CHOICES)
     check_interval("target_beta1", target_beta1, 0.0, 1.0)
@@ -260,6 +265,8 @@ def critical_beta2(
         criterion = "bias" if gnorm <= 1e-6 * rms else "alignment"
     if threshold is None:
         threshold = 0.0 if criterion == "alignment" else BIAS_THRESHOLD
+    if isinstance(threshold, bool) or not np.isfinite(float(threshold)):
+        raise ValueError(f"threshold must be a finite number; got {threshold!r}")
     if criterion == "alignment" and gnorm == 0:
         raise ValueError("criterion: 'alignment' needs a non-zero mean gradient at the point")
     rng = np.random.default_rng(seed)
@@ -314,8 +321,12 @@ def critical_beta2(
     est_a = np.asarray(est)
     j = int(np.nonzero(b1 == target_beta1)[0][0])
     no_constraint = bool(np.all(np.isinf(est_a)))
+    beyond_grid = False
     if no_constraint:
         rec, ok = None, None
+    elif np.isfinite(est[j]) and min(low[j], est[j]) <= 0.0:
+        # the criterion fails down to the smallest 1 - beta2 on the grid: no recommendation
+        rec, ok, beyond_grid = None, False, True
     else:
         # a factor-2 margin in 1 - beta2 below the interval's tighter end, and beta1 < sqrt(beta2)
         tight = min(low[j], est[j]) if np.isfinite(est[j]) else float(om[-1])
@@ -327,6 +338,12 @@ def critical_beta2(
         f"{horizon} (= {'-' if rec is None else f'{1.0 / ((1.0 - rec) * n):.3g}'} epochs of n = "
         f"{n}); criterion {criterion}"
         + ("; all minibatch gradients identical" if identical else "")
+        + (
+            f"; at beta1 = {target_beta1:g} the criterion fails down to the grid's smallest "
+            f"1 - beta2 = {om[0]:.3g}: extend one_minus_beta2 to smaller values"
+            if beyond_grid
+            else ""
+        )
     )
     return Advice(
         beta1=tuple(float(x) for x in b1),

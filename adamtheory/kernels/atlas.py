@@ -37,8 +37,12 @@ import numpy as np
 from numba import njit, prange
 
 from .._validate import check_choice, check_int, check_interval, check_positive
-from . import adam_core as ac
+from . import adam_core
 from .sampling import STREAM_SAMPLING, uniforms
+
+# register the one Adam definition with Numba before any kernel below compiles (on a cold
+# cache nothing else may have imported a module that does it)
+ac = adam_core.jitted()
 
 __all__ = [
     "ATLAS_SAMPLING",

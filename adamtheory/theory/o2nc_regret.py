@@ -179,7 +179,25 @@ def regret_bound_numeric(
     which: str = "proven",
 ) -> object:
     """:func:`regret_bound` (``which="proven"``) or :func:`reading` (``"reading"``) evaluated by
-    ``lambdify`` (arrays broadcast)."""
+    ``lambdify`` (arrays broadcast).
+
+    Raises
+    ------
+    ValueError
+        β outside (0, 1), μ < 0, ‖u‖ ≤ 0, G ≤ 0 or σ < 0 (non-finite values included).
+    """
+    import numpy as np
+
+    for name, value, ok, valid in (
+        ("beta", beta_v, lambda a: (a > 0) & (a < 1), "(0, 1)"),
+        ("mu", mu_v, lambda a: a >= 0, "[0, inf)"),
+        ("u_norm", u_norm, lambda a: a > 0, "(0, inf)"),
+        ("G", G_v, lambda a: a > 0, "(0, inf)"),
+        ("sigma", sigma_v, lambda a: a >= 0, "[0, inf)"),
+    ):
+        arr = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(arr) & ok(arr)):
+            raise ValueError(f"{name} must lie in {valid}; got {value!r}")
     if which == "reading":
         return _numeric_reading()(beta_v, mu_v, u_norm, G_v, sigma_v)
     if which != "proven":
