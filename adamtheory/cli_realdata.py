@@ -113,7 +113,9 @@ def _cmd_phase(args: argparse.Namespace) -> int:
     paths = _save(phase_figure(ds, tr), args.out / f"{stem}.png")
     for b in tr.batch.values:
         est = tr.one_minus_beta2_star.sel(batch=b).values
-        print(f"B = {b}: 1 - beta2*(beta1) = " + ", ".join(f"{x:.3g}" for x in est))
+        # inf: no transition on the grid (the error stays near its floor at every beta2)
+        cells = ", ".join("none on the grid" if x == float("inf") else f"{x:.3g}" for x in est)
+        print(f"B = {b}: 1 - beta2*(beta1) = {cells}")
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
