@@ -165,3 +165,55 @@ def test_coordinate_scale_kernel_equals_o2nc_run(coordinatewise):
     assert chunk[0] == fused[2]
     with pytest.raises(TypeError, match="CoordinateScale"):
         coordinate_scale_run(huber_well(1), D=D, beta=0.99, coordinatewise=True, T=3)
+
+
+@pytest.mark.parametrize("name", ["cone", "cosine", "log-cosh", "double well"])
+def test_ablation_kernel_equals_o2nc_run_with_the_same_draws(name):
+    """ABLATE's fused runs (o2nc_fused.ablation_run): every arm's parameters at once, equal to
+    o2nc_run's exponential conversion with a global-clip ClippedAdamLearner fed the kernel's
+    draws (s = -log(1 - u))."""
+    from adamtheory.kernels.conversion import ClippedAdamLearner
+    from adamtheory.kernels.o2nc_fused import ablation_run
+    from adamtheory.problems import cosine_landscape, double_well, log_cosh_valley, smoothed_cone
+
+    problem = {
+        "cone": smoothed_cone(2, 0.1, x0=[0.4, 0.4]),
+        "cosine": cosine_landscape([1.0, 2.0]),
+        "log-cosh": log_cosh_valley(2, valley_width=3.0),
+        "double well": double_well(2, x0=[0.55, -0.3]),
+    }[name]
+    b1 = np.array([0.9, 0.9, 0.0, 0.99])
+    b2 = b1 * b1
+    gamma = 0.05 * np.sqrt((1 + b1) / (1 - b1))
+    ema = np.array([0.9, 0.0, 0.9, 0.97])
+    ids = np.array([0, 0, 1, 2])  # two arms on the same draws
+    kw = dict(D=0.05, T=400, lam=0.02, sigma=0.25)
+    fused = ablation_run(
+        problem, beta1=b1, beta2=b2, gamma=gamma, ema=ema, seed=3, trajectories=ids, **kw
+    )
+    s, noise = draws(3, ids, 400, 2, 0.25)
+    ds = o2nc_run(
+        problem, ClippedAdamLearner(D=0.05, beta1=b1, beta2=b2, gamma=gamma, coordinatewise=False),
+        conversion="exponential", T=400, batch=4, lam=0.02, ema_beta=ema, tau_law="uniform",
+        lower=False, s_draws=-np.log(1.0 - s), noise_draws=noise,
+    )  # fmt: skip
+    np.testing.assert_allclose(fused["U_tau"], ds.U_tau.values, rtol=1e-12)
+    np.testing.assert_allclose(fused["gradnorm_final"], ds.gradnorm_final.values, rtol=1e-12)
+    np.testing.assert_allclose(fused["max_query_grad"], ds.max_query_grad.values, rtol=1e-12)
+    assert fused["valid"].all() and ds.valid.values.all()
+    # common random numbers are real: the same draws, different EMA, different outputs
+    assert fused["gradnorm_final"][0] != fused["gradnorm_final"][1]
+
+
+def test_ablation_kernel_bad_input_names_the_parameter():
+    from adamtheory.kernels.o2nc_fused import ablation_run
+    from adamtheory.problems import smoothed_cone
+
+    cone = smoothed_cone(2, 0.1)
+    kw = dict(beta1=0.9, beta2=0.81, gamma=1.0, ema=0.9, D=0.1, T=10, lam=0.02, sigma=0.1)
+    with pytest.raises(ValueError, match="ema"):
+        ablation_run(cone, **{**kw, "ema": 1.0})
+    with pytest.raises(ValueError, match="D"):
+        ablation_run(cone, **{**kw, "D": 0.0})
+    with pytest.raises(TypeError, match="problem"):
+        ablation_run(huber_well(2, start=0.8), **kw)

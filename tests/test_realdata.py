@@ -171,3 +171,33 @@ def test_z22_semantics_equals_a_plain_loop_of_algorithm_1():
     assert out["final_gap"][0] == pytest.approx(ref, rel=1e-9, abs=1e-13)
     with pytest.raises(ValueError, match="semantics"):
         RealDataConfig(semantics="keras")
+
+
+@pytest.mark.slow  # ~4 s: a reference run of each semantics and a blow-up
+def test_fused_logistic_kernel_equals_the_numpy_reference():
+    """kernel="numba" (the default for the logistic model) against the batched NumPy loop:
+    equal to rounding (the kernel sums the dot products in example order, BLAS blocks), the
+    statuses exactly, every epoch."""
+    fs = make_finite_sum("digits", "logistic", 32)
+    f_star = fs.minimiser()[1]
+    b1 = np.array([0.0, 0.9, 0.0, 0.9, 0.5])
+    b2 = np.array([0.999, 0.999, 0.9, 0.99, 0.95])
+    rep = np.array([0, 0, 1, 1, 2])
+    for semantics in ("torch", "z22"):
+        cfg = RealDataConfig(epochs=4, eta=0.01, seed=3, semantics=semantics)
+        fast = run_realdata(fs, b1, b2, rep, cfg, f_star=f_star, kernel="numba")
+        ref = run_realdata(fs, b1, b2, rep, cfg, f_star=f_star, kernel="numpy")
+        np.testing.assert_array_equal(fast["status"], ref["status"])
+        np.testing.assert_array_equal(fast["blowup_step"], ref["blowup_step"])
+        for key in ("gap_history", "min_grad_norm"):
+            np.testing.assert_allclose(fast[key], ref[key], rtol=1e-11, atol=1e-15)
+    blow = RealDataConfig(epochs=3, eta=5.0, seed=1, blowup=1.5)  # blow-ups are decided alike
+    fast = run_realdata(fs, [0.0, 0.9], [0.1, 0.999], [0, 1], blow, f_star=f_star)
+    ref = run_realdata(fs, [0.0, 0.9], [0.1, 0.999], [0, 1], blow, f_star=f_star, kernel="numpy")
+    np.testing.assert_array_equal(fast["status"], ref["status"])
+    assert np.any(ref["status"] != FINITE)
+    with pytest.raises(ValueError, match="kernel"):
+        run_realdata(fs, [0.0], [0.9], [0], cfg, f_star=f_star, kernel="jax")
+    mlp = make_finite_sum("digits", "mlp", 256)
+    with pytest.raises(ValueError, match="kernel='numba'"):
+        run_realdata(mlp, [0.0], [0.9], [0], cfg, f_star=0.0, kernel="numba")

@@ -55,7 +55,10 @@ Measured per problem and arm, over B trajectories: the mean of :math:`\|\nabla F
 2602.08372 Theorem 5 bounds; :math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}`, §2),
 each with a two-sided 95% t-interval, and the ratio of the means to the baseline's with a 95%
 delta-method interval. **Common random numbers:** every arm gets the same exponential draws
-:math:`s_t` and noise :math:`\xi_t` (injected into one batched run), so the baseline,
+:math:`s_t` and noise :math:`\xi_t`: the runs are the fused kernel
+:func:`adamtheory.kernels.o2nc_fused.ablation_run` (issue #14; equal to
+:func:`~adamtheory.kernels.conversion.o2nc_run` fed the same draws, tested), whose draws are
+counter-based and keyed by the draw's id, and arm a's trajectory i has id i. So the baseline,
 ``last-iterate`` and the two EMA arms are the *same* trajectories read out differently, and the
 ratios are paired.
 """
@@ -69,8 +72,6 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..kernels.conversion import ClippedAdamLearner, o2nc_run
-from ..problems.o2nc_base import isotropic_noise
 from ..theory import o2nc_params
 from .base import Claim, Context, Outcome, lazy_figure
 from .o2nc_runs import Setup, _ci, _setups
@@ -164,34 +165,34 @@ def _run_problem(
     s: Setup, batch: int, rng: np.random.Generator
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """All arms on one problem in one batched run: ({arm: (gradnorm, U_tau)}, problem info)."""
+    from ..kernels.o2nc_fused import ablation_run  # Numba loads on first use only
+
     p = o2nc_params.o2nc_parameters(s.epsilon, LAMBDA, s.G, s.sigma, s.delta_F)
-    T, d, A = p.T_ours, s.problem.dim, len(ARMS)
+    T, A = p.T_ours, len(ARMS)
     params = _arm_parameters(p.beta, p.D, T)
     # columns in arm-major order: trajectory a*batch + i is arm a, draw i
     beta1, beta2, gamma, ema = (
         np.repeat([params[a.name][j] for a in ARMS], batch) for j in range(4)
     )
-    # common random numbers: one set of draws, shared by every arm
-    s_draws = rng.exponential(1.0, (T, batch))
-    noise_draws = isotropic_noise(s.sigma, d).sample(rng, (T, batch, d))
-    learner = ClippedAdamLearner(D=p.D, beta1=beta1, beta2=beta2, gamma=gamma, coordinatewise=False)
-    ds = o2nc_run(
+    # common random numbers: every arm's trajectory i has draw id i (the same counter-based
+    # exponential and noise draws), in the fused kernel (o2nc_fused.ablation_run, equal to
+    # kernels.conversion.o2nc_run fed with the same draws: tests/test_o2nc_fused.py)
+    out = ablation_run(
         s.problem,
-        learner,
-        conversion="exponential",
+        beta1=beta1,
+        beta2=beta2,
+        gamma=gamma,
+        ema=ema,
+        D=p.D,
         T=T,
-        batch=A * batch,
         lam=LAMBDA,
-        ema_beta=ema,
-        tau_law="uniform",
+        sigma=s.sigma,
         x0=s.x0,
-        lower=False,
-        s_draws=np.tile(s_draws, (1, A)),
-        noise_draws=np.tile(noise_draws, (1, A, 1)),
-        trace_points=2,
+        seed=int(rng.integers(0, 2**31)),
+        trajectories=np.tile(np.arange(batch), A),
     )
-    gradnorm = ds.gradnorm_final.values.reshape(A, batch)
-    U = ds.U_tau.values.reshape(A, batch)
+    gradnorm = out["gradnorm_final"].reshape(A, batch)
+    U = out["U_tau"].reshape(A, batch)
     info = {
         "problem": s.name,
         "epsilon": s.epsilon,
@@ -204,8 +205,8 @@ def _run_problem(
         "D": p.D,
         "beta_one_arm": params["beta=1"][0],
         # diverged or frozen by a NaN/inf gradient (o2nc_run's valid = False)
-        "diverged": int(np.count_nonzero(~ds.valid.values)),
-        "max_query_grad": float(ds.max_query_grad.max()),
+        "diverged": int(np.count_nonzero(~out["valid"])),
+        "max_query_grad": float(out["max_query_grad"].max()),
     }
     return {a.name: (gradnorm[k], U[k]) for k, a in enumerate(ARMS)}, info
 
@@ -299,6 +300,7 @@ def ablation(ctx: Context) -> Outcome:
             "conversion": "exponential",
             "tau_law": "uniform",
             "clip": "global",
+            "kernel": "kernels.o2nc_fused.ablation_run (counter-based draws; arm a, draw i: id i)",
         },
     )
 

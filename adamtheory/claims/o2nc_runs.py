@@ -1,5 +1,6 @@
-r"""O2NC guarantees checked by runs (AMC25 Corollaries 4.1, 4.2, 5.1; 2602.08372 Theorem 5; AC24's
-coordinate-wise claim; measured rates), plus the schedule-free identity SF-EQ.
+r"""O2NC guarantees checked by runs (AMC25 Corollaries 4.1, 4.2, 5.1; 2602.08372 Theorem 5;
+measured rates), plus the schedule-free identity SF-EQ. AC24's coordinate-wise claim is in
+:mod:`adamtheory.claims.o2nc_coord`.
 
 Every bound check follows docs/theory §5. It runs on **certified instances** (radial Huber
 wells, and for COR41 also the cliff and ramp built to approach the quasi-static ceiling of
@@ -15,6 +16,23 @@ end of the one-sided 95% t-interval of mean U is ≤ the bound, fails when the l
 lower estimates' interval exceeds it, else is inconclusive. ``values["rows"]`` carry ``bound``,
 ``measured_mean``, ``measured_upper``, ``start_lower_estimate``, ``tightness`` (measured/bound),
 ``mu`` and ``mu_required``.
+
+**Zero chains** (COR41 only; :mod:`adamtheory.problems.o2nc_chain`, kernel
+:mod:`adamtheory.kernels.o2nc_chain`): at λ = ρ/2 the measure is the gradient norm exactly, so
+both data are the exact τ-averaged measure, bracketed by the kernel's monotone-phase exit (upper
+bracket: pass; lower bracket: fail); rows add ``K``, ``p``, ``progress_mean``, the chain's
+``shape_constant`` and ``revelation_ceiling`` (:mod:`adamtheory.theory.o2nc_slack`). Measured
+tightness 0.036 (quick, K = 2): a certified start (m = 1.1·4ε) is finished long before T, and
+no chain that *waits* through T can exceed (36C)^{-2/7}/4 ≤ 24^{-2/7}/4 ≈ 0.10. So none of the
+bound claims can detect a bound 2× too optimistic (their ``scale(0.5)`` entries stay
+undetected: the claims are weak; both ceilings are derived heuristics, the quasi-static one an
+approximation for runs whose gradient direction is stable, the revelation one in expectation
+for runs that wait, so they explain the weakness but do not prove 2x undetectable on every
+instance).
+
+**SLOPE** runs on the zero-chain family of the lower-bound scaling and is two-sided against
+−7/2 (its claim scope says what sets the slope); the family's measure-based hitting time and
+the Huber wells' are reported rows.
 """
 
 from __future__ import annotations
@@ -31,7 +49,6 @@ from scipy import stats
 from .. import rules
 from ..kernels.conversion import BetaOMD, o2nc_run, schedule_free_sgd
 from ..problems import cosine_landscape
-from ..problems.o2nc_coords import coordinate_scale, flat_scales, spiky_scales
 from ..problems.o2nc_suite import double_well, log_cosh_valley, smoothed_cone
 from ..rules import relative_error
 from ..theory import o2nc_params
@@ -164,6 +181,10 @@ def _hard_corollary(ctx: Context, claim_id: str, shrink: float) -> Evidence:
     setups = _hard_setups(ctx.profile, factor)
     if option == "I":  # the cliff and ramp is built for Option I's drift (o2nc_slack)
         setups.append(cliff_setup(factor))
+        for row, name, entry in _chain_rows(ctx, factor, shrink):
+            rows.append(row)
+            data[name] = entry
+            prediction[name] = row["bound"]
     for k, s in enumerate(setups):
         q = o2nc_params.option_parameters(option, s.epsilon, s.lam, s.G, s.sigma, s.delta_F)
         T, epochs = q.T, q.epochs
@@ -249,6 +270,12 @@ def _hard_corollary(ctx: Context, claim_id: str, shrink: float) -> Evidence:
             if option == "I"
             else ""
         )
+        + "".join(
+            f"; {r['problem']}: revelation ceiling {r['revelation_ceiling']:.3g}, progress "
+            f"{r['progress_mean']:.3g}/{r['K']}"
+            for r in rows
+            if "revelation_ceiling" in r
+        )
         + "; start certified "
         + ", ".join(f"{r['start_lower_estimate']:.3g} > {r['bound']:.3g}" for r in rows)
         + "; mu/mu_required "
@@ -309,21 +336,6 @@ class _HittingSlope(rules.Slope):
         return super().decide(data, prediction)
 
 
-@dataclass(frozen=True)
-class _InRange:
-    """A predicate ``low <= value <= high`` (a prediction for :func:`adamtheory.rules.every`)
-    that prints as its range."""
-
-    low: float
-    high: float
-
-    def __call__(self, value: float) -> bool:
-        return bool(self.low <= float(value) <= self.high)
-
-    def __str__(self) -> str:
-        return f"in [{self.low:.3g}, {self.high:.3g}]"
-
-
 _BOUND = rules.upper_bound(0.95)
 
 
@@ -341,6 +353,124 @@ _OPTIONS = {
     "O2NC-COR42": ("anchored", 4.0),
     "O2NC-COR51": ("schedule-free", 5.0),
 }
+
+
+# ----------------------------------------------------------------------------- zero chain
+
+
+@dataclass(frozen=True)
+class ChainSetup:
+    """A certified zero-chain instance of COR41: the chain, lambda = rho/2 (the measure is the
+    gradient norm exactly), its constants and eps = (start measure)/(1.1 factor)."""
+
+    name: str
+    chain: Any
+    lam: float
+    G: float
+    sigma: float
+    delta_F: float
+    start_lower: float
+    epsilon: float
+
+
+def chain_setup(K: int, p: float, factor: float, lam: float = 1.0) -> ChainSetup:
+    """:class:`~adamtheory.problems.o2nc_chain.ZeroChain` with K links, revelation probability
+    p and certified start measure alpha/s = 1 at lambda = rho/2 = ``lam``; refuses a start that
+    meets the bound (ValueError)."""
+    from ..problems.o2nc_chain import chain_for_measure
+
+    chain = chain_for_measure(int(K), float(p), 1.0, float(lam))
+    start = float(chain.stationarity_lower(np.zeros((1, chain.K)), chain.lam)[0])
+    eps = start / (_START_MARGIN * factor)
+    if not start > factor * eps:  # pragma: no cover - guarded by the construction
+        raise ValueError(f"zero chain (K={K}, p={p}): the start already meets the bound")
+    name = f"zero chain (K={K}, p={p:g})"
+    return ChainSetup(name, chain, chain.lam, chain.G, chain.sigma, chain.delta_F, start, eps)
+
+
+def _chain_setups(profile: str, factor: float) -> list[ChainSetup]:
+    if profile == "quick":
+        return [chain_setup(2, 0.25, factor)]
+    return [chain_setup(1, 0.5, factor), chain_setup(2, 0.25, factor), chain_setup(3, 0.1, factor)]
+
+
+def _chain_rows(ctx: Context, factor: float, shrink: float) -> list[tuple[dict, str, dict]]:
+    """COR41 on certified zero chains (kernels/o2nc_chain.py): the exact measure at the
+    output, tau-averaged, bracketed by the kernel's monotone-phase exit (tolerance 1% of the
+    bound); data: the upper bracket (pass) and the lower bracket (fail)."""
+    from ..kernels.o2nc_chain import chain_omd_run
+    from ..theory import o2nc_slack
+
+    quick = ctx.profile == "quick"
+    out = []
+    for k, c in enumerate(_chain_setups(ctx.profile, factor)):
+        q = o2nc_params.option_parameters("I", c.epsilon, c.lam, c.G, c.sigma, c.delta_F)
+        T = max(1, math.ceil(q.T / shrink))
+        bound = factor * c.epsilon
+        mu = q.mu  # >= q.mu_required exactly (option_parameters guarantees it)
+        res = chain_omd_run(
+            c.chain,
+            eta=q.eta,
+            beta=q.beta,
+            mu=mu,
+            T=T,
+            seed=int(ctx.rng(100 + k).integers(2**31)),
+            trajectories=4 if quick else 16,
+            target=bound,
+            exit_tol=0.01 * bound,
+        )
+        lower, upper = res["measure_tau"], res["measure_tau_upper"]
+        mean, _, hi = _ci(upper)
+        shape = o2nc_slack.shape_constant(
+            c.chain.delta_F / (c.chain.K * c.chain.alpha),  # per-link drop, unit scale
+            c.chain.rho * c.chain.s**3 / c.chain.alpha,  # rho, unit scale
+            1.0,
+            1.0,
+            (c.G + c.sigma) ** 2 * c.chain.p / c.chain.grad_scale**2,
+        )
+        tr = res["trace_measure"]
+        keep = np.all(np.isfinite(tr), axis=0)  # the steps every trajectory ran
+        trace = np.mean(tr[:, keep], axis=0)
+        row = {
+            "problem": c.name,
+            "epsilon": c.epsilon,
+            "lambda": c.lam,
+            "bound": bound,
+            "steps": T,
+            "T": T,
+            "epochs": 1,
+            "measured_mean": mean,
+            "measured_upper": hi,
+            "lower_mean": float(np.mean(lower)),
+            "start_lower_estimate": c.start_lower,
+            "tightness": mean / bound,
+            "quasi_static_ceiling": _quasi_static_ceiling("I", c, T),
+            "revelation_ceiling": o2nc_slack.revelation_ceiling_value(float(shape)),
+            "shape_constant": float(shape),
+            "K": c.chain.K,
+            "p": c.chain.p,
+            "progress_mean": float(np.mean(res["progress"])),
+            "hit_step_mean": float(np.mean(res["hit_step"])),
+            "exit_step_mean": float(np.mean(res["exit_step"])),
+            "G": c.G,
+            "sigma": c.sigma,
+            "delta_F": c.delta_F,
+            "rho": c.chain.rho,
+            "beta": q.beta,
+            "D": q.D,
+            "eta": q.eta,
+            "mu": mu,
+            "mu_required": q.mu_required,
+            "C_x": q.C_x,
+            "max_query_grad": float(np.max(res["max_query_grad"])),
+            "verdict": _BOUND.decide({"samples": upper, "lower": lower}, bound).verdict,
+            "U_mean": mean,
+            "U_upper95": hi,
+            "trace_step": res["trace_step"][keep].tolist(),
+            "trace_U": trace.tolist(),
+        }
+        out.append((row, c.name, {"samples": upper, "lower": lower}))
+    return out
 
 
 # ----------------------------------------------------------------------------- Theorem 5
@@ -430,7 +560,16 @@ def _bound_sensitivity(rerun: Any, what: str, cut: float = 100.0) -> tuple[rules
             control=True,
             target=f"the stated T {cut:g}x too generous (progress is needed)",
         ),
-        rules.scale(0.5, target="bound 2x too optimistic"),
+        # undetectable on every certified instance we have, and provably so for quasi-static
+        # runs (ceiling 1/sqrt(24)) and for zero chains that wait (<= 0.10): theory/o2nc_slack
+        rules.scale(
+            0.5,
+            name=(
+                "prediction x 0.5 (undetectable: tightness <= 0.204 for quasi-static runs, "
+                "<= 0.101 for zero chains that wait; theory/o2nc_slack)"
+            ),
+            target="bound 2x too optimistic",
+        ),
         rules.scale(0.25, target="bound 4x too optimistic"),
         rules.scale(0.1, target="bound 10x too optimistic", required=False),
     )
@@ -502,15 +641,6 @@ def _one_query_off(prediction: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- SLOPE
 
 
-def _hitting_times(ds: Any, target: float) -> np.ndarray:
-    """Per trajectory: first checkpoint where the running uniform-τ mean of U is ≤ target."""
-    running = ds.U_running.values  # (checkpoint, traj)
-    ck = ds.checkpoint.values
-    hit = running <= target
-    first = np.where(hit.any(axis=0), ck[np.argmax(hit, axis=0)], np.nan)
-    return first.astype(np.float64)
-
-
 @cache
 def _hitting_measurement(profile: str, entropy: int, spawn_key: tuple[int, ...]) -> tuple:
     """``((problem, eps values, hitting times (eps, traj), derived T per eps), ...)``: a pure
@@ -554,135 +684,144 @@ def _hitting_measurement(profile: str, entropy: int, spawn_key: tuple[int, ...])
 
 
 _SLOPE_EXPONENT = -3.5
-_SLOPE_RULE = _HittingSlope("lower")
+#: the two-sided rule of every SLOPE row (the judged chain row and the reported ones)
+_CHAIN_SLOPE_RULE = rules.Slope("two-sided", tolerance=0.25)
 
 
-def _slope(ctx: Context) -> Evidence:
-    lam = 1.25  # the Huber wells' certification lambda (exact estimate at the start)
-    measurement = _hitting_measurement(
-        ctx.profile, int(ctx.seed.entropy), tuple(ctx.seed.spawn_key)
+@cache
+def _chain_family_measurement(
+    profile: str,
+    entropy: int,
+    spawn_key: tuple[int, ...],
+    fixed_K: int | None = None,
+    momentum_power: float = 2.0,
+) -> dict:
+    r"""T_hit on the zero-chain family of the lower-bound scaling (docs/o2nc.md "SLOPE"):
+    declared (G, sigma, Delta_F, lambda = 1) valid for every member; member K has
+    eps_K = eps_1 K^{-2/3} (so K ~ eps^{-3/2} is an integer), certified measure 4.4 eps_K at
+    lambda = rho/2 (s ~ sqrt(eps), alpha K constant) and p_K = m_K^2/(sigma^2 + m_K^2)
+    (~ eps^2/sigma^2); beta-OMD at o2nc_parameters(eps_K, ...). T_reveal = first step at which
+    the iterate reveals the last link (prog_b = K), T_hit = first step with the exact measure
+    at the output <= 4 eps_K. ``fixed_K``: the control, every member with that many links (the
+    chain no longer grows as eps shrinks). ``momentum_power``: 1 - beta scaled as
+    eps^momentum_power across the family (2 is the derived schedule; the perturbation that
+    violates it keeps beta at the largest eps and rescales 1 - beta by (eps_1/eps)^(2 - power),
+    eta and mu unchanged)."""
+    from ..kernels.o2nc_chain import chain_omd_run
+    from ..problems.o2nc_chain import G_COORD, chain_for_measure
+
+    Ks = (1, 2, 4) if profile == "quick" else (1, 2, 4, 8)
+    lam, eps1 = 1.0, 1.0 / 4.4
+    sigma = 4.4 * eps1  # p = 1/2 at K = 1
+    eps = [eps1 * K ** (-2.0 / 3.0) for K in Ks]
+    G = max(4.4 * e * math.sqrt((K - 1) * G_COORD**2 + 1.0) for K, e in zip(Ks, eps, strict=True))
+    chains = []
+    for K, e in zip(Ks, eps, strict=True):
+        m = 4.4 * e
+        links = K if fixed_K is None else fixed_K
+        chains.append(chain_for_measure(links, m * m / (sigma**2 + m * m), m, lam))
+    delta_F = max(c.delta_F for c in chains)
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=spawn_key))
+    times, reveals, derived = [], [], []
+    for c, e in zip(chains, eps, strict=True):
+        q = o2nc_params.o2nc_parameters(e, lam, G, sigma, delta_F)
+        beta = 1.0 - (1.0 - q.beta) * (eps1 / e) ** (2.0 - momentum_power)
+        res = chain_omd_run(
+            c,
+            eta=q.eta,
+            beta=beta,
+            mu=q.mu,
+            T=q.T_ours,
+            seed=int(rng.integers(2**31)),
+            trajectories=2 if profile == "quick" else 4,
+            target=4 * e,
+            stop_at_hit=True,
+        )
+        times.append(res["hit_step"].tolist())
+        reveals.append(res["reveal_step"].tolist())
+        derived.append(q.T_ours)
+    return {
+        "K": [c.K for c in chains],
+        "epsilon": eps,
+        "p": [c.p for c in chains],
+        "G": G,
+        "sigma": sigma,
+        "delta_F": delta_F,
+        "lambda": lam,
+        "T_hit": times,
+        "T_reveal": reveals,
+        "T_derived": derived,
+    }
+
+
+def _slope_row(name: str, eps: Any, times: Any, derived: Any, judged: bool) -> dict[str, Any]:
+    """One SLOPE row: mean times, T/T_derived, the fitted exponent and its two-sided verdict
+    (``judged``: part of the claim's rule; else reported only)."""
+    y = np.asarray(times, dtype=np.float64)
+    row: dict[str, Any] = {"problem": name, "epsilon": list(eps), "judged": judged}
+    if not np.all(np.isfinite(y)):
+        row.update(T=y.tolist(), note="some runs never reached it within the derived T")
+        return row
+    d = _CHAIN_SLOPE_RULE.decide({"x": np.asarray(eps, dtype=np.float64), "y": y}, -3.5)
+    row.update(
+        T_hit_mean=y.mean(axis=1).tolist(),
+        T=y.tolist(),
+        T_derived=list(derived),
+        T_hit_over_T_derived=(y.mean(axis=1) / np.asarray(derived)).tolist(),
+        slope=d.estimate,
+        slope_low=d.interval[0],
+        slope_high=d.interval[1],
+        predicted=_SLOPE_EXPONENT,
+        verdict=d.verdict,
     )
-    rows, data, prediction = [], {}, {}
-    for name, eps_values, times, derived in measurement:
-        times_arr = np.array(times, dtype=np.float64)  # (eps, traj)
-        data[name] = {"x": np.asarray(eps_values, dtype=np.float64), "y": times_arr}
-        prediction[name] = _SLOPE_EXPONENT
-        if not np.all(np.isfinite(times_arr)):
-            rows.append(
-                {
-                    "problem": name,
-                    "epsilon": list(eps_values),
-                    "T_hit": times_arr.tolist(),
-                    "note": "some runs never reached 4 eps within the predicted T",
-                }
-            )
-            continue
-        slope, lo, hi = rules.slope_interval(
-            eps_values, times_arr, _SLOPE_RULE.level, interval=_SLOPE_RULE.interval
+    return row
+
+
+def _slope(ctx: Context, fixed_K: int | None = None, momentum_power: float = 2.0) -> Evidence:
+    """SLOPE: T_reveal on the zero-chain family (judged, two-sided against -7/2); the family's
+    measure-based T_hit and the Huber wells' T_hit are reported rows (module docstring)."""
+    key = (ctx.profile, int(ctx.seed.entropy), tuple(ctx.seed.spawn_key))
+    chain = _chain_family_measurement(*key, fixed_K=fixed_K, momentum_power=momentum_power)
+    eps = chain["epsilon"]
+    name = "zero-chain family: T_reveal"
+    judged = _slope_row(name, eps, chain["T_reveal"], chain["T_derived"], True)
+    reported = [
+        _slope_row(
+            "zero-chain family: T_hit (measure <= 4 eps)",
+            eps,
+            chain["T_hit"],
+            chain["T_derived"],
+            False,
         )
-        rows.append(
-            {
-                "problem": name,
-                "epsilon": list(eps_values),
-                "T_hit_mean": times_arr.mean(axis=1).tolist(),
-                "T_hit": times_arr.tolist(),
-                "T_derived": list(derived),
-                "T_hit_over_T_derived": (times_arr.mean(axis=1) / np.asarray(derived)).tolist(),
-                "slope": slope,
-                "slope_low": lo,
-                "slope_high": hi,
-                "predicted": _SLOPE_EXPONENT,
-                "verdict": _SLOPE_RULE.decide(data[name], _SLOPE_EXPONENT).verdict,
-            }
-        )
-    n_traj = len(measurement[0][2][0]) if measurement else 0
+    ]
+    if fixed_K is None and momentum_power == 2.0:  # the Huber wells: reported, not judged
+        for hname, heps, htimes, hderived in _hitting_measurement(*key):
+            reported.append(_slope_row(hname, heps, htimes, hderived, False))
+    data = {name: {"x": np.asarray(eps, dtype=np.float64), "y": np.asarray(chain["T_reveal"])}}
+    t_k = np.asarray(chain["T_reveal"], dtype=np.float64).mean(axis=1)
+    local = (np.diff(np.log(t_k)) / np.diff(np.log(chain["K"]))).tolist() if fixed_K is None else []
+    rows = [judged, *reported]
     return Evidence(
         data,
-        prediction,
-        values={"rows": rows, "lambda": lam, "learner": "β-OMD", "conversion": "uniform"},
-        predicted=(f"log T_hit / log eps no steeper than {_SLOPE_EXPONENT:g} over a decade of eps"),
-        measured=(
-            f"T_hit of {n_traj} trajectories at each of "
-            f"{len(measurement[0][1]) if measurement else 0} eps values, pooled; T_hit/T_derived "
-            + "; ".join(
-                ", ".join(f"{v:.3g}" for v in r.get("T_hit_over_T_derived", [])) for r in rows
-            )
-            + " (the schedule, not a hard instance, sets the slope)"
-        ),
-    )
-
-
-# ----------------------------------------------------------------------------- COORD
-
-_COORD_DIMS = (10, 100, 1000)
-_FLAT_RANGE = _InRange(1 / 3, 3.0)
-_SPIKY_GAIN = _InRange(2.0, math.inf)
-
-
-def _coord(ctx: Context, both_global: bool) -> Evidence:
-    from ..kernels.o2nc_fused import coordinate_scale_run
-
-    quick = ctx.profile == "quick"
-    dims = _COORD_DIMS
-    T = 1000 if quick else 4000
-    beta = 0.99
-    D = 0.01
-    rows = {}
-    rng = ctx.rng(0)
-    for kind in ("spiky", "flat"):
-        for d in dims:
-            scales = spiky_scales(d, kind="power", power=1.0) if kind == "spiky" else flat_scales(d)
-            problem = coordinate_scale(scales)
-            res = {}
-            for arm, coordinatewise in (("coordinate", not both_global), ("global", False)):
-                # equal budgets: the same T and the same largest step sqrt(d)·D in l2
-                radius = D if coordinatewise else D * math.sqrt(d)
-                # the fused kernel (equal to o2nc_run with ClippedAdamLearner to 1e-15)
-                res[arm] = coordinate_scale_run(
-                    problem,
-                    D=radius,
-                    beta=beta,
-                    coordinatewise=coordinatewise,
-                    T=T,
-                    seed=int(rng.integers(2**31)),
-                    trajectories=8 if quick else 32,
-                )
-            g0 = float(np.sum(np.abs(problem.grad(np.asarray(problem.x0)[None]))))
-            ratio = float(res["global"].mean() / res["coordinate"].mean())
-            rows[f"{kind} d={d}"] = {
-                "kind": kind,
-                "d": d,
-                "g0_l1": g0,
-                "coordinate_l1": float(res["coordinate"].mean()),
-                "global_l1": float(res["global"].mean()),
-                "ratio": ratio,
-                "predicted_advantage": o2nc_params.coordinate_advantage(scales),
-            }
-    spiky = [rows[f"spiky d={d}"]["ratio"] for d in dims]
-    flat = {f"d={d}": rows[f"flat d={d}"]["ratio"] for d in dims}
-    return Evidence(
-        {
-            "spiky_grows": spiky,
-            "spiky_gain": {f"d={dims[-1]} / d={dims[0]}": spiky[-1] / spiky[0]},
-            "flat": flat,
-        },
-        {"spiky_grows": 1.0, "spiky_gain": _SPIKY_GAIN, "flat": _FLAT_RANGE},
+        {name: _SLOPE_EXPONENT},
         values={
             "rows": rows,
-            "T": T,
-            "beta": beta,
-            "D": D,
-            "learner": "clipped Adam",
+            "lambda": chain["lambda"],
+            "learner": "β-OMD",
             "conversion": "uniform",
+            "chain_family": {k: chain[k] for k in ("K", "p", "G", "sigma", "delta_F", "lambda")},
+            "local_K_exponent_of_T_reveal": local,
         },
-        predicted=(
-            "spiky (a_i ~ 1/i): advantage increases with d, at least doubling from d=10 "
-            "to 1000; flat: within [1/3, 3]"
-        ),
-        measured=(
-            f"spiky gain d={dims[-1]} / d={dims[0]} = {spiky[-1] / spiky[0]:.3g}; flat "
-            f"ratios {', '.join(f'{r:.3g}' for r in flat.values())} (d = {dims})"
-        ),
+        predicted=f"log T_reveal / log eps = {_SLOPE_EXPONENT:g} +- 0.25 over the family",
+        measured="; ".join(
+            f"{r['problem']}: slope {r.get('slope', math.nan):.3g} "
+            f"[{r.get('slope_low', math.nan):.3g}, {r.get('slope_high', math.nan):.3g}]"
+            + (" (reported)" if not r["judged"] else "")
+            + ", T/T_derived "
+            + ", ".join(f"{v:.3g}" for v in r.get("T_hit_over_T_derived", []))
+            for r in rows
+        )
+        + f"; K = {', '.join(str(k) for k in chain['K'])}",
     )
 
 
@@ -704,8 +843,9 @@ def _corollary_claim(claim_id: str, title: str, statement: str, source: str) -> 
         provenance="primary",
         rule=rules.each_of(_BOUND, at_least=2, label="problem"),
         scope=(
-            "per certified instance (Huber wells; for COR41 also the cliff and ramp), E_tau "
-            "U_tau (pass) and the certified lower estimate (fail) over trajectories against "
+            "per certified instance (Huber wells; for COR41 also the cliff and ramp and zero "
+            "chains, whose exact measure is bracketed), E_tau U_tau (pass) and the certified "
+            "lower estimate (fail) over trajectories against "
             f"{factor:g} eps, eps = (certified start measure)/{1.1 * factor:g}"
         ),
         evaluate=lambda ctx: _hard_corollary(ctx, claim_id, 1.0),
@@ -792,92 +932,51 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="O2NC-SLOPE",
-        title="Measured iterations to reach 4 eps grow no faster than eps^-7/2",
+        title="On the zero-chain family, beta-OMD's steps to reveal the chain grow as eps^-7/2",
         statement=(
-            "With the derived parameters for each eps, the smallest T at which the "
-            "running E_tau U_tau <= 4 eps grows, over a decade of eps, no faster than the "
-            "derived worst-case exponent eps^-7/2 (lambda fixed)."
+            "On the zero-chain family of the lower-bound scaling (K ~ eps^-3/2 links of scale "
+            "s ~ eps^1/2, revelation probability p ~ eps^2/sigma^2, one set of declared "
+            "constants G, sigma, Delta_F, lambda for every member), beta-OMD in Option I at "
+            "the derived parameters of each eps needs T_reveal ~ eps^-7/2 steps to reveal the "
+            "last link: the exponent of the upper bound T_ours and of the lower bound agree "
+            "on this family."
         ),
-        source="AMC25 Cor. 4.1; ZC24 lower bound; docs/theory §4, §5",
+        source="AMC25 Cor. 4.1; Arjevani et al. 2023 lower bound; docs/o2nc.md SLOPE",
         provenance="derived",
-        rule=rules.each_of(_SLOPE_RULE, label="problem"),
+        rule=rules.each_of(_HittingSlope("two-sided", tolerance=0.25), label="problem"),
         scope=(
-            "per certified Huber well (start measure 0.8 > 4 eps throughout), log T_hit on "
-            "log eps (every trajectory's T_hit at each eps, eps = 0.8/4.4 .. 0.8/44) against "
-            "the exponent -7/2"
+            "log T_reveal on log eps over the family (K = 1, 2, 4 quick: eps ratio 2.5; "
+            "K = 1..8 full: ratio 4), every trajectory, two-sided 95% t interval against "
+            "-7/2 +- 1/4 (short of docs/theory §5's decade: K = 32 would cost minutes per "
+            "trajectory). What sets the slope: at fixed K the run is approximately a "
+            "time-rescaling (steps ~ eps^-2: speed k m / s ~ eps^2, momentum 1/(1-beta) ~ "
+            "eps^-2; p = m^2/(sigma^2+m^2) is only asymptotically ~ eps^2, and revelation "
+            "waiting is a small part of T_reveal here), so the exponent is -2 - (3/2) x (the "
+            "exponent of T_reveal in K): -7/2 iff beta-OMD traverses the links one after "
+            "another. The -2 comes from the derived schedule, so the check tests the algorithm "
+            "at that schedule (the perturbation with 1 - beta ~ eps moves the slope to -4.0), "
+            "not the theorem's constant. The measure-based T_hit "
+            "(the last link must also be crossed, a K-independent offset) and the Huber wells "
+            "are reported rows"
         ),
         evaluate=_slope,
         sensitivity=(
-            rules.replace(
-                -1.0,
-                name="the exponent -1 (too optimistic)",
+            rules.assumption(
+                "the chain does not grow (K = 1 for every eps)",
+                lambda ctx: _slope(ctx, fixed_K=1),
                 control=True,
-                target="a rate far too optimistic (eps^-1)",
+                target="no zero-chain growth (the hard family removed)",
+            ),
+            rules.assumption(
+                "the learner's schedule violated (1 - beta ~ eps instead of eps^2)",
+                lambda ctx: _slope(ctx, momentum_power=1.0),
+                target="the theorem's momentum schedule changed (the algorithm, not the instance)",
             ),
             rules.shift(+0.5, name="the exponent -3", target="exponent off by 1/2 (-3)"),
-            rules.shift(+0.25, target="exponent off by 1/4", required=False),
-            # a looser worst-case exponent is still a true statement: a one-sided rule cannot
-            # reject it, so it is declared but not required (a two-sided test on a hard
-            # instance, where the lower bound is the prediction too, can)
-            # the Huber well is not a hard instance (its T_hit falls behind T_derived as eps
-            # shrinks), so a two-sided test against -7/2 would be wrong and -4 stays undetectable
-            rules.shift(
-                -0.5,
-                name="the exponent -4",
-                target="exponent off by 1/2 (-4; undetectable by a one-sided rule)",
-                required=False,
-            ),
+            rules.shift(-0.5, name="the exponent -4", target="exponent off by 1/2 (-4)"),
+            rules.shift(+0.25, target="exponent off by 1/4 (-13/4)", required=False),
+            rules.shift(-0.25, target="exponent off by 1/4 (-15/4)", required=False),
         ),
         figure=lazy_figure("adamtheory.plots.o2nc", "slope_figure"),
-    ),
-    Claim(
-        id="COORD",
-        title="Coordinate-wise clipping gains with d on spiky scales, O(1) on flat scales",
-        statement=(
-            "At equal budgets, coordinate-wise clipped Adam beats the global one in "
-            "||grad F||_1 by a factor that grows with d in {10, 100, 1000} when the "
-            "coordinate scales are spiky, and stays O(1) when they are flat (prediction: "
-            "d(||G||_2)²/||G||_1²)."
-        ),
-        source="Ahn & Cutkosky 2024 (AC24), coordinate-wise adaptivity; docs/theory §4",
-        provenance="primary",
-        rule=rules.all_of(
-            spiky_grows=rules.monotone(), spiky_gain=rules.every(), flat=rules.every()
-        ),
-        scope=(
-            "ratio = mean ||grad F(ybar_T)||_1, global / coordinate-wise, at the same T and "
-            "largest l2 step sqrt(d)·D; spiky_grows: the spiky ratios for d = 10, 100, 1000 "
-            "(predicted increasing), spiky_gain: their d = 1000 / d = 10 quotient "
-            f"(predicted {_SPIKY_GAIN}), flat: each flat ratio (predicted {_FLAT_RANGE})"
-        ),
-        evaluate=lambda ctx: _coord(ctx, False),
-        sensitivity=(
-            rules.assumption(
-                "both arms global (the coordinate-wise learner removed)",
-                lambda ctx: _coord(ctx, True),
-                control=True,
-                target="no coordinate-wise adaptivity (the mechanism removed)",
-            ),
-            rules.replace(
-                -1.0,
-                name="spiky advantage predicted to shrink with d",
-                part="spiky_grows",
-                target="the predicted direction in d reversed",
-            ),
-            # (a lambda: rules.replace calls a callable value on the old prediction)
-            rules.replace(
-                lambda _p: _InRange(0.0, 1.0),
-                part="spiky_gain",
-                name="spiky: no gain from d = 10 to 1000",
-                target="no growth of the advantage with d",
-            ),
-            rules.replace(
-                lambda _p: _InRange(3.0, math.inf),
-                part="flat",
-                name="flat: a gain of at least 3 predicted",
-                target="flat scales gain like spiky ones (advantage >= 3)",
-            ),
-        ),
-        figure=lazy_figure("adamtheory.plots.o2nc", "coordinate_figure"),
     ),
 )

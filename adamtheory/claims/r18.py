@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import rules
 from .._arrays import compact, log_indices
-from ..kernels import adam, amsgrad, run, sgd
+from ..kernels import adam, amsgrad, sgd
 from ..problems import reddi_cyclic, reddi_stochastic
 from ..rules import Perturbation
 from ..theory import divergence, reddi
@@ -76,18 +76,20 @@ def _t1_run(name: str, beta2: float | None, steps: int) -> tuple[float, np.ndarr
         "amsgrad": lambda: amsgrad(_T1_ETA, 0.0, beta2, eps=0.0, variant="paper"),
         "sgd": lambda: sgd(_T1_ETA),
     }[name]()
-    ds = run(
+    # the fused 1-D kernel: bit-identical to kernels.run (tests/test_kernel_paths.py)
+    from ..kernels.atlas import path_runs  # Numba loads on first use only
+
+    out = path_runs(
         reddi_cyclic(_T1_C),
         opt,
         steps=steps,
         sampling="cyclic",
         schedule="inv_sqrt_step",
         record=1,
-        backend="numpy",
     )
-    path = ds.x.values[0, :-1, 0].copy()
+    path = out["x"][0, :-1].copy()
     path.setflags(write=False)
-    return float(ds.x_final.values[0, 0]), path
+    return float(out["x_final"][0]), path
 
 
 def _t1(ctx: Context, beta2: float) -> Evidence:
@@ -136,21 +138,22 @@ _T2_POINTS = {"quick": ((0.0, 0.3), (0.5, 0.9)), "full": ((0.0, 0.3), (0.0, 0.9)
 def _t2(ctx: Context, use_smallest: bool) -> Evidence:
     """Per (beta1, beta2): the cyclic drift and Adam's last iterate (data) against the
     predicted sign (< 0) and limit (+1) (prediction)."""
+    from ..kernels.atlas import path_runs  # Numba loads on first use only
+
     rows = []
     for b1, b2 in _T2_POINTS[ctx.profile]:
         C = reddi.smallest_admissible_C(b1, b2) if use_smallest else 4
         mu = float(divergence.cyclic_drift(b1, b2, C, float(C)))
         periods = 60 if ctx.profile == "quick" else 300
-        ds = run(
+        out = path_runs(
             reddi_cyclic(float(C), period=C),
             adam(0.5, b1, b2, eps=0.0, bias_correction=False),
             steps=periods * C,
             sampling="cyclic",
             schedule="inv_sqrt_step",
             record=C,
-            backend="numpy",
         )
-        x_end = float(ds.x.values[0, -1, 0])
+        x_end = float(out["x"][0, -1])
         rows.append((b1, b2, C, mu, x_end))
     labels = [f"(beta1={b1}, beta2={b2}, C={C})" for b1, b2, C, _, _ in rows]
     return Evidence(
@@ -194,7 +197,9 @@ def _t3(ctx: Context, large: bool) -> Evidence:
     C = 2.0 * threshold if large else 1.5
     steps = 20_000 if ctx.profile == "quick" else 200_000
     problem = reddi_stochastic(C, delta)
-    ds = run(
+    from ..kernels.atlas import path_runs  # Numba loads on first use only
+
+    x = path_runs(
         problem,
         adam(0.5, 0.0, beta2, eps=0.0, bias_correction=False),
         steps=steps,
@@ -202,10 +207,7 @@ def _t3(ctx: Context, large: bool) -> Evidence:
         schedule="inv_sqrt_step",
         trajectories=32,
         seed=ctx.seed,
-        record="final",
-        backend="numpy",
-    )
-    x = ds.x_final.values[:, 0]
+    )["x_final"]
     mean, se = float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
     return Evidence(
         x,

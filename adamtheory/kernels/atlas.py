@@ -25,6 +25,12 @@ with :math:`\hat v_t = v_t` (Adam) or :math:`\max_{s\le t} v_s` (AMSGrad). Recor
 average regret :math:`R_t/t = \frac1t\sum_{s\le t} g_s (x_s - x^*)` against :math:`x^* = -1`
 at checkpoints, and the per-period sum of the direction :math:`m_t/\sqrt{\hat v_t}` averaged
 over the second half of the run (the drift μ of docs/theory §3.2 for the online pattern).
+
+**1-D paths** (:func:`path_runs`, :func:`stationary_direction_numba`; issue #14). Fused forms
+of :func:`adamtheory.kernels.run` for the one-dimensional problems of the R18 and Z22 claims,
+and of :func:`adamtheory.kernels.stationary.stationary_direction`: the same streams, the same
+:func:`~adamtheory.kernels.adam_core.adam_step` and the same order of operations, so the same
+bits (tested), without a Python step per iteration.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from numba import njit, prange
 
 from .._validate import check_choice, check_int, check_interval, check_positive
 from . import adam_core
-from .sampling import STREAM_SAMPLING, uniforms
+from .sampling import STREAM_NOISE, STREAM_SAMPLING, uniforms
 
 # register the one Adam definition with Numba before any kernel below compiles (on a cold
 # cache nothing else may have imported a module that does it)
@@ -57,6 +63,9 @@ __all__ = [
     "reddi_numba",
     "reddi_reference",
     "reddi_runs",
+    "PATH_PROBLEMS",
+    "path_runs",
+    "stationary_direction_numba",
 ]
 
 REDDI_SETTINGS = ("online", "stochastic")
@@ -620,3 +629,364 @@ def atlas_sweep(
     out = {k: np.concatenate([p[k] for p in parts]).reshape(shape) for k in parts[0]}
     out.update(beta1=b1_axis, beta2=b2_axis, config=cfg.as_dict())
     return out
+
+
+# ----------------------------------------------------------------------------- 1-D paths
+# Fused forms of :func:`adamtheory.kernels.run` for the one-dimensional finite sums and the
+# stochastic problem the R18 and Z22 claims run (same streams, same step, same bits).
+
+PATH_PROBLEMS = ("reddi_cyclic", "one_big_gradient", "quadratic_finite_sum", "reddi_stochastic")
+_CONSTANT, _ONE_BIG, _QUADRATIC, _BERNOULLI = 0, 1, 2, 3
+_SCHEDULES = {"constant": 0, "inv_sqrt_step": 1, "inv_sqrt_epoch": 2}
+_SAMPLINGS = {"shuffle": 0, "iid": 1, "cyclic": 2}
+_NOISE_BITS = np.uint64(STREAM_NOISE) << np.uint64(56)  # stochastic_grad's uniforms
+PATH_SLICE_STEPS = 20_000_000  # trajectory-steps per kernel call of path_runs
+
+
+# serial: the claims' runs are a few 1e6 steps, and a parallel kernel costs ~3x the compile
+# time (the first verify pays it)
+@njit(cache=True)
+def _path_kernel(
+    keys,
+    weights,
+    kind,
+    p_big,
+    sampling,
+    n,
+    t_first,
+    t_last,
+    every,
+    lo,
+    hi,
+    clip,
+    schedule,
+    is_adam,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    bias_correction,
+    ams,
+    threshold,
+    state,
+    flags,
+    perms,
+    xs,
+):
+    # steps t_first..t_last of every trajectory; ``state`` (x, m, v, v_max), ``flags`` (alive,
+    # diverged_at, nonfinite_at, next record column) and ``perms`` carry over between slices
+    B = keys.size
+    for i in range(B):
+        key = keys[i]
+        x = state[i, 0]
+        m = state[i, 1]
+        v = state[i, 2]
+        vmax = state[i, 3]
+        alive = flags[i, 0] == 1
+        div_t = flags[i, 1]
+        bad_t = flags[i, 2]
+        k = flags[i, 3]
+        perm = perms[i]
+        for t in range(t_first, t_last + 1):
+            s = t - 1
+            if kind == _BERNOULLI:
+                # ReddiStochastic.stochastic_grad: C w.p. p, else -1 (weights = (C, -1))
+                u = ac.hash_uniform(key, np.uint64(s) | _NOISE_BITS)
+                g = weights[0] if u < p_big else weights[1]
+            else:
+                if sampling == 0:
+                    if s % n == 0:
+                        # epoch_permutations: Fisher-Yates, j = n-1..1 with u_j at epoch n + j
+                        for j in range(n):
+                            perm[j] = j
+                        base = (s // n) * n
+                        for j in range(n - 1, 0, -1):
+                            u = ac.hash_uniform(key, np.uint64(base + j) | _STREAM_BITS)
+                            q = min(np.int64(u * (j + 1)), j)
+                            held = perm[j]
+                            perm[j] = perm[q]
+                            perm[q] = held
+                    idx = perm[s % n]
+                elif sampling == 1:
+                    u = ac.hash_uniform(key, np.uint64(s) | _STREAM_BITS)
+                    idx = min(np.int64(u * n), n - 1)
+                else:
+                    idx = s % n
+                w = weights[idx]
+                if kind == _CONSTANT:
+                    g = w
+                elif kind == _ONE_BIG:
+                    g = w * (1.0 if x >= -1.0 else x + 2.0)
+                else:
+                    g = x - w
+            if alive and not np.isfinite(g):
+                bad_t = t
+                alive = False
+            if schedule == 1:
+                factor = 1.0 / np.sqrt(t)
+            elif schedule == 2:
+                factor = 1.0 / np.sqrt((t - 1) // n + 1)
+            else:
+                factor = 1.0
+            if is_adam:
+                b1t = 1.0
+                b2t = 1.0
+                if bias_correction:
+                    # the optimizer's beta**t (pow), not the sweeps' running product
+                    b1t = beta1 ** np.float64(t)
+                    b2t = beta2 ** np.float64(t)
+                x_new, m, v, vmax = ac.adam_step(
+                    x,
+                    m,
+                    v,
+                    vmax,
+                    g,
+                    beta1,
+                    beta2,
+                    b1t,
+                    b2t,
+                    lr * factor,
+                    eps,
+                    bias_correction,
+                    ams,
+                )
+            else:
+                x_new = x - (lr * factor) * g
+            if clip:
+                # np.clip: NaN stays NaN
+                x_new = hi if x_new > hi else (lo if x_new < lo else x_new)
+            if alive and not (np.isfinite(x_new) and abs(x_new) <= threshold):
+                div_t = t
+                alive = False
+            if alive:
+                x = x_new
+            if every > 0 and t % every == 0:
+                xs[i, k] = x
+                k += 1
+        state[i, 0] = x
+        state[i, 1] = m
+        state[i, 2] = v
+        state[i, 3] = vmax
+        flags[i, 0] = 1 if alive else 0
+        flags[i, 1] = div_t
+        flags[i, 2] = bad_t
+        flags[i, 3] = k
+
+
+def _path_problem(problem: Any) -> tuple[int, np.ndarray, float]:
+    """(kind code, component weights, p) of a supported 1-D problem (TypeError otherwise)."""
+    name = getattr(problem, "name", None)
+    if name not in PATH_PROBLEMS or getattr(problem, "dim", None) != 1:
+        raise TypeError(
+            f"problem must be one of {PATH_PROBLEMS} in one dimension; got {name!r} (use "
+            "adamtheory.kernels.run for any other problem)"
+        )
+    if name == "reddi_cyclic":
+        w = np.full(problem.period, -1.0)
+        w[0] = problem.C
+        return _CONSTANT, w, 0.0
+    if name == "one_big_gradient":
+        w = np.full(problem.n, -problem.a)
+        w[0] = problem.c
+        return _ONE_BIG, w, 0.0
+    if name == "quadratic_finite_sum":
+        return _QUADRATIC, np.asarray(problem.b, dtype=np.float64).ravel().copy(), 0.0
+    return _BERNOULLI, np.array([problem.C, -1.0]), float(problem.p)
+
+
+def path_runs(
+    problem: Any,
+    optimizer: Any,
+    *,
+    steps: int | None = None,
+    epochs: int | None = None,
+    sampling: str = "shuffle",
+    schedule: str = "constant",
+    seed: int = 0,
+    record: int | None = None,
+    x0: Any = None,
+    trajectories: int = 1,
+    diverge_threshold: float = 1e100,
+) -> dict:
+    r"""One-dimensional runs of :func:`adamtheory.kernels.run`, fused in one Numba kernel.
+
+    The same update as ``run`` (:math:`g_t = \nabla f_{\tau_t}(x_t)`, then the optimizer's
+    step :math:`x_{t+1} = x_t - \eta\,\mathrm{schedule}(t)\, d_t` with
+    :func:`~adamtheory.kernels.adam_core.adam_step`, the projection onto the domain, the
+    freezing rules for divergence and non-finite gradients) and the same counter-based
+    streams, so the iterates are bit-identical to ``run``'s (tested); one trajectory per
+    thread, no per-step allocation and no Python per step. For the problems the claims run
+    (:data:`PATH_PROBLEMS`: R18's cyclic and stochastic examples, the one-big-gradient
+    problem, 1-D quadratic finite sums) and Adam/AMSGrad/SGD with scalar hyperparameters.
+
+    Parameters
+    ----------
+    problem, optimizer
+        As for ``run`` (a TypeError names what is not supported).
+    steps, epochs : int
+        Exactly one.
+    sampling, schedule, seed, x0, trajectories, diverge_threshold
+        As for ``run`` (string schedules only).
+    record : int, optional
+        Also return the iterate every ``record`` steps (with step 0).
+
+    Returns
+    -------
+    dict
+        ``x_final`` (B,), ``diverged_at`` and ``nonfinite_at`` (B,; -1: never), and with
+        ``record``: ``x`` (B, T/record + 1) and ``step`` (the recorded steps).
+    """
+    from .._validate import check_positive as _positive
+    from .optimizers import SGD, Adam
+    from .sampling import trajectory_keys
+
+    kind, weights, p_big = _path_problem(problem)
+    if not isinstance(optimizer, (Adam, SGD)):
+        raise TypeError(f"optimizer must be adam, amsgrad or sgd; got {type(optimizer).__name__}")
+    params = optimizer.params()
+    if any(hasattr(val, "shape") for val in params.values()):
+        raise TypeError("path_runs takes scalar hyperparameters only (use run for arrays)")
+    check_choice("sampling", sampling, tuple(_SAMPLINGS))
+    if kind == _BERNOULLI and sampling != "iid":
+        raise ValueError(f"sampling must be 'iid' for the stochastic problem; got {sampling!r}")
+    check_choice("schedule", schedule, tuple(_SCHEDULES))
+    n = 1 if kind == _BERNOULLI else weights.size
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one of steps (>= 1) or epochs (>= 1)")
+    total = (
+        check_int("steps", steps, minimum=1)
+        if steps is not None
+        else (check_int("epochs", epochs, minimum=1) * n)
+    )
+    every = 0 if record is None else check_int("record", record, minimum=1)
+    trajectories = check_int("trajectories", trajectories, minimum=1)
+    _positive("diverge_threshold", diverge_threshold)
+    start = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64).ravel()
+    if start.size != 1 or not np.isfinite(start[0]):
+        raise ValueError(f"x0 must be one finite number; got {x0!r}")
+    keys = trajectory_keys(seed, np.arange(trajectories))
+    lo, hi = problem.domain if problem.domain is not None else (-np.inf, np.inf)
+    is_adam = isinstance(optimizer, Adam)
+    xs = np.zeros((trajectories, total // every + 1 if every else 0))
+    state = np.zeros((trajectories, 4))  # x, m, v, v_max
+    state[:, 0] = start[0]
+    flags = np.zeros((trajectories, 4), dtype=np.int64)  # alive, diverged_at, nonfinite_at, k
+    flags[:, 0], flags[:, 1], flags[:, 2] = 1, -1, -1
+    if every:
+        xs[:, 0] = start[0]
+        flags[:, 3] = 1
+    perms = np.tile(np.arange(weights.size, dtype=np.int64), (trajectories, 1))
+    # bounded slices (PATH_SLICE_STEPS trajectory-steps, well under a second): Numba does not
+    # see signals, so a Ctrl-C stops the run between slices
+    per_slice = max(1, PATH_SLICE_STEPS // trajectories)
+    for first in range(1, total + 1, per_slice):
+        _path_kernel(
+            keys,
+            np.ascontiguousarray(weights),
+            kind,
+            p_big,
+            _SAMPLINGS[sampling],
+            n,
+            first,
+            min(first + per_slice - 1, total),
+            every,
+            float(lo),
+            float(hi),
+            problem.domain is not None,
+            _SCHEDULES[schedule],
+            is_adam,
+            float(params["lr"]),
+            float(params.get("beta1", 0.0)),
+            float(params.get("beta2", 0.0)),
+            float(params.get("eps", 0.0)),
+            bool(params.get("bias_correction", False)),
+            ac.AMSGRAD_CODES[params.get("amsgrad")] if is_adam else ac.AMS_NONE,
+            float(diverge_threshold),
+            state,
+            flags,
+            perms,
+            xs,
+        )
+    x_final = state[:, 0].copy()
+    diverged_at = flags[:, 1].copy()
+    nonfinite_at = flags[:, 2].copy()
+    out = {"x_final": x_final, "diverged_at": diverged_at, "nonfinite_at": nonfinite_at}
+    if every:
+        out["x"] = xs
+        out["step"] = np.arange(xs.shape[1]) * every
+    return out
+
+
+@njit(cache=True)  # serial, as _path_kernel
+def _stationary_kernel(xs, centres, keys, beta1, beta2, sampling, epochs, burn_in, total):
+    n = centres.size
+    C = keys.size
+    for job in range(xs.size * C):
+        i = job // C
+        key = keys[job % C]
+        x = xs[i]
+        m = 0.0
+        v = 0.0
+        acc = 0.0
+        perm = np.arange(n)
+        for epoch in range(burn_in + epochs):
+            if sampling == 0:
+                for j in range(n):
+                    perm[j] = j
+                for j in range(n - 1, 0, -1):
+                    u = ac.hash_uniform(key, np.uint64(epoch * n + j) | _STREAM_BITS)
+                    q = min(np.int64(u * (j + 1)), j)
+                    held = perm[j]
+                    perm[j] = perm[q]
+                    perm[q] = held
+            for p in range(n):
+                if sampling == 0:
+                    idx = perm[p]
+                elif sampling == 1:
+                    u = ac.hash_uniform(key, np.uint64(epoch * n + p) | _STREAM_BITS)
+                    idx = min(np.int64(u * n), n - 1)
+                else:
+                    idx = p
+                m, v = ac.adam_moments(m, v, x - centres[idx], beta1, beta2)
+                if epoch >= burn_in:
+                    acc += ac.adam_direction(m, v, 1.0, 1.0, False, 0.0)
+        total[job] = acc
+
+
+def stationary_direction_numba(
+    xs: Any,
+    centres: Any,
+    beta1: float,
+    beta2: float,
+    *,
+    sampling: str = "shuffle",
+    epochs: int = 2000,
+    burn_in: int = 200,
+    chains: int = 16,
+    seed: int = 0,
+) -> np.ndarray:
+    r"""Numba kernel of :func:`adamtheory.kernels.stationary.stationary_direction` (same
+    streams, same :func:`~adamtheory.kernels.adam_core.adam_moments` /
+    :func:`~adamtheory.kernels.adam_core.adam_direction` chain, same summation order: the
+    same bits, tested): per-chain :math:`\mathbb E[m/\sqrt v]` at each fixed x, shape
+    (len(xs), chains), of the chain :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1)(x - b_{\tau_t})`,
+    :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2)(x - b_{\tau_t})^2` (ε = 0, no bias correction).
+    """
+    from .sampling import trajectory_keys
+
+    b = np.ascontiguousarray(np.asarray(centres, dtype=np.float64).ravel())
+    x = np.ascontiguousarray(np.atleast_1d(np.asarray(xs, dtype=np.float64)))
+    check_interval("beta1", beta1, 0.0, 1.0)
+    check_interval("beta2", beta2, 0.0, 1.0)
+    check_choice("sampling", sampling, tuple(_SAMPLINGS))
+    epochs = check_int("epochs", epochs, minimum=1)
+    burn_in = check_int("burn_in", burn_in, minimum=0)
+    chains = check_int("chains", chains, minimum=2)
+    if b.size < 2:
+        raise ValueError("centres must hold at least 2 components")
+    keys = trajectory_keys(seed, np.arange(chains))
+    total = np.zeros(x.size * chains)
+    _stationary_kernel(
+        x, b, keys, float(beta1), float(beta2), _SAMPLINGS[sampling], epochs, burn_in, total
+    )
+    return (total / (epochs * b.size)).reshape(x.size, chains)

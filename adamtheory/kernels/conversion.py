@@ -15,7 +15,12 @@ Four conversions, named as in docs/theory (an online learner proposes increments
   :math:`y_t = x_t + \zeta u_t \Delta_t`, :math:`u_t \sim U[0,1]`. With the β-OMD learner and
   :math:`\Delta_t = \delta_t/\zeta` this *is* schedule-free SGD (:func:`schedule_free_sgd`):
   :math:`z_t = x_{t-1} + \Delta_t/(1-\zeta)`, :math:`\kappa_t = 1 - (1-\zeta)u_t \sim U[\zeta,1]`
-  (derived in ``theory/o2nc.py``, checked by the claim SF-EQ).
+  (derived in ``theory/o2nc.py``, checked by the claim SF-EQ). AMC25 averages with
+  :math:`c_t \equiv 1-\zeta`; :func:`schedule_free_sgd` also offers Defazio et al.'s weights
+  :math:`c_t = w_t/\sum_s w_s` and fixed κ (``averaging="defazio"``, equal to the
+  ``schedulefree`` and ``optax`` implementations; :func:`schedule_free_weights`), which lie
+  outside AMC25's theorem; :func:`schedule_free_huber_run` is both, compiled, on the Huber
+  wells (the claim SF-DEFAULTS).
 
 Learners: :class:`BetaOMD` (AMC25 Lemma 3.2) and :class:`ClippedAdamLearner` (clipped Adam =
 clipped β-FTRL, coordinate-wise or global; also the 2602.08372 Theorem 5 form with ν and γ);
@@ -39,25 +44,35 @@ with the spread term by the weighted-variance recursion
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from .._validate import check_choice, check_int, check_interval, check_positive
+from . import adam_core as ac
 from .nonfinite import nonfinite_rows, warn_nonfinite, warn_stated_G
 from .o2nc import lower_estimate_offset
 from .runner import environment
+from .sampling import STREAM_NOISE as _STREAM_NOISE
+from .sampling import STREAM_SAMPLING as _STREAM_SAMPLING
+from .sampling import trajectory_keys
 
 __all__ = [
     "CONVERSIONS",
+    "SF_AVERAGING",
+    "SF_CONVENTIONS",
     "TAU_LAWS",
     "BetaOMD",
     "ClippedAdamLearner",
     "OptimizerLearner",
     "o2nc_run",
+    "schedule_free_huber_run",
     "schedule_free_sgd",
+    "schedule_free_weights",
 ]
 
 CONVERSIONS = ("uniform", "exponential", "anchored", "schedule-free")
@@ -699,36 +714,535 @@ def o2nc_run(
     return ds
 
 
+# ----------------------------------------------------------------------------- schedule-free SGD
+
+#: Averaging weights of schedule-free SGD: AMC25's c_t = 1 - ζ, or Defazio et al.'s w_t/Σw.
+SF_AVERAGING = ("amc25", "defazio")
+#: Whose step-count convention the Defazio weights follow (they differ only under warmup).
+SF_CONVENTIONS = ("schedulefree", "optax")
+
+
+def schedule_free_weights(
+    T: int,
+    *,
+    gamma: float,
+    warmup_steps: int = 0,
+    r: float = 0.0,
+    weight_lr_power: float = 2.0,
+    convention: str = "schedulefree",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Defazio et al.'s step sizes and averaging weights of schedule-free SGD, steps 1..T.
+
+    With a linear warmup of ``warmup_steps`` = W steps (none when W = 0) and
+    :math:`\ell(n) = \gamma\min(n/W, 1)` (:math:`\ell \equiv \gamma` when W = 0),
+
+    .. math::
+
+        \gamma_t = \ell(t),\qquad
+        w_t = t^r\,\big(\max_{s\le t}\gamma_s\big)^{p},\qquad
+        c_t = \frac{w_t}{\sum_{s\le t} w_s}\quad(c_t = 0 \text{ while the sum is } 0),
+
+    with :math:`p` = ``weight_lr_power``: this is ``schedulefree.SGDScheduleFree`` (version
+    1.4.1: ``lr * (k+1)/warmup_steps``, ``weight = (k+1)**r * lr_max**weight_lr_power``,
+    ``ckp1 = weight/weight_sum``, k = t - 1). ``convention="optax"`` follows
+    ``optax.contrib.schedule_free_sgd`` (0.2.8) instead, which has no polynomial weight (r must
+    be 0) and whose SGD step reads the schedule one count earlier than its weight (the inner
+    ``sgd`` counts from 0, the wrapper's ``step_count`` from 1):
+    :math:`\gamma_t = \ell(t-1)`, :math:`w_t = (\max_{s\le t}\ell(s))^{p}`. Without warmup both
+    give :math:`\gamma_t = \gamma` and, at r = 0, :math:`c_t = 1/t` (the uniform average).
+
+    Source: Defazio, Yang, Mehta, Mishchenko, Khaled, Cutkosky, "The Road Less Scheduled",
+    NeurIPS 2024 (schedule-free averaging with weights :math:`c_{t+1} = w_{t+1}/\sum w`; the
+    exact warmup, lr-power and polynomial weights are those of the packages' code, read from
+    their sources at the versions above); docs/theory §1.5.
+
+    Parameters
+    ----------
+    T : int
+        Steps, ≥ 1.
+    gamma : float
+        Peak step size γ > 0 (the packages' ``lr``/``learning_rate``).
+    warmup_steps : int
+        Linear warmup length W ≥ 0 (0: none; optax's ``warmup_steps=None``).
+    r : float
+        Polynomial weight power r ≥ 0 (``schedulefree`` only).
+    weight_lr_power : float
+        Power p ≥ 0 of the running maximum step size in the weight.
+    convention : {"schedulefree", "optax"}
+        Which package's step counting to follow.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``gamma_t`` and ``c_t``, shape (T,) each.
+    """
+    T = check_int("T", T, minimum=1)
+    check_positive("gamma", gamma)
+    W = check_int("warmup_steps", warmup_steps, minimum=0)
+    check_positive("r", r, allow_zero=True)
+    check_positive("weight_lr_power", weight_lr_power, allow_zero=True)
+    check_choice("convention", convention, SF_CONVENTIONS)
+    if convention == "optax" and r != 0:
+        raise ValueError(
+            "r must be 0 with convention='optax' (optax.contrib.schedule_free has no "
+            f"polynomial weight); got {r!r}"
+        )
+    t = np.arange(1, T + 1, dtype=np.float64)
+
+    def schedule(n: np.ndarray) -> np.ndarray:
+        return gamma * np.minimum(n / W, 1.0) if W > 0 else np.full(n.shape, float(gamma))
+
+    lr_weight = schedule(t)
+    lr_step = schedule(t - 1.0) if convention == "optax" else lr_weight
+    # the running maximum and the power exactly as the packages compute them (0**0 = 1)
+    weight = t**r * np.maximum.accumulate(lr_weight) ** weight_lr_power
+    total = np.cumsum(weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.where(total > 0, weight / total, 0.0)
+    return lr_step, c
+
+
+def _sf_kappa(kappa: Any, T: int | None, batch: int | None, noise: Any) -> np.ndarray:
+    """κ as a (T, B) array: given, or a scalar broadcast to T steps and B trajectories."""
+    kappa = np.asarray(kappa, dtype=np.float64)
+    if kappa.ndim == 2:
+        return kappa
+    if kappa.ndim != 0:
+        raise ValueError(f"kappa must be a scalar or have shape (T, B); got {kappa.shape}")
+    if T is None:
+        if noise is None:
+            raise ValueError("a scalar kappa needs T (or noise of shape (T, B, d))")
+        T = np.shape(noise)[0]
+    T = check_int("T", T, minimum=1)
+    if batch is None:
+        batch = np.shape(noise)[1] if noise is not None else 1
+    batch = check_int("batch", batch, minimum=1)
+    return np.full((T, batch), float(kappa))
+
+
 def schedule_free_sgd(
-    problem: Any, x0: Any, *, gamma: float, zeta: float, kappa: Any, noise: Any = None
-) -> np.ndarray:
-    r"""Schedule-free SGD in its own variables (AMC25 Option III; docs/theory §1.5):
+    problem: Any,
+    x0: Any,
+    *,
+    gamma: float,
+    zeta: float | None = None,
+    kappa: Any,
+    noise: Any = None,
+    averaging: str = "amc25",
+    warmup_steps: int = 0,
+    r: float = 0.0,
+    weight_lr_power: float = 2.0,
+    convention: str = "schedulefree",
+    c: Any = None,
+    T: int | None = None,
+    batch: int | None = None,
+    return_x: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""Schedule-free SGD in its own variables (docs/theory §1.5), with AMC25's or Defazio et
+    al.'s averaging.
+
+    ``averaging="amc25"`` (default; AMC25 Option III, Algorithms 5–7, which "consistently sets
+    :math:`c_t \equiv 1-\zeta`"):
 
     .. math::
 
         y_t = \kappa_t x_t + (1-\kappa_t) z_t,\quad z_{t+1} = z_t - \gamma g_t,\quad
         x_{t+1} = \zeta x_t + (1-\zeta) z_{t+1},\qquad x_1 = z_1 = x_0,
 
-    with :math:`g_t = \nabla F(y_t) + \xi_t`. ``kappa`` has shape (T, B) and ``noise`` (T, B, d)
-    (or None). Returns the query points ``y``, shape (T, B, d). An independent implementation
-    used by the claim SF-EQ.
+    with :math:`g_t = \nabla F(y_t) + \xi_t` and ``kappa`` given per step and trajectory
+    (AMC25: :math:`\kappa_t \sim U[\zeta, 1]`). This path is the independent implementation
+    the claim SF-EQ compares Option III with.
+
+    ``averaging="defazio"`` (Defazio et al., "The Road Less Scheduled", NeurIPS 2024; the
+    ``schedulefree`` package 1.4.1, ``SGDScheduleFree``, and ``optax.contrib.schedule_free_sgd``
+    0.2.8): a fixed interpolation :math:`\kappa \equiv \beta` (the packages' ``momentum`` /
+    ``b1``; :math:`y = \beta x + (1-\beta) z`) and the averaging weight
+    :math:`c_t = w_t/\sum_{s\le t} w_s` with warmup and lr-power weights
+    (:func:`schedule_free_weights`),
+
+    .. math::
+
+        z_{t+1} = z_t - \gamma_t g_t,\quad x_{t+1} = (1-c_t)x_t + c_t z_{t+1},\quad
+        y_{t+1} = (1-c_t) y_t + c_t z_t + \gamma_t\big(\beta(1-c_t) - 1\big) g_t,
+
+    run, as both packages run it, on (y, z) only (the last form is
+    :math:`y_{t+1} = \beta x_{t+1} + (1-\beta) z_{t+1}` with x eliminated; x is recovered as
+    :math:`(y - (1-\beta) z)/\beta`). Only :math:`c_t \equiv 1-\zeta` is covered by AMC25's
+    theorem: this semantics lies outside it.
+
+    Parameters
+    ----------
+    problem
+        Exact oracle with ``grad(x)`` on (B, d) arrays and ``dim``.
+    x0 : array
+        (d,) or (B, d) start.
+    gamma : float
+        Step size γ > 0 (Defazio: the peak step size, the packages' ``lr``).
+    zeta : float
+        ζ in [0, 1) of AMC25's :math:`c_t = 1-\zeta`; ``"amc25"`` only.
+    kappa : float or array
+        ``"amc25"``: (T, B) array of κ_t, or a scalar (a fixed κ; then ``T`` or ``noise`` gives
+        the steps). ``"defazio"``: the fixed interpolation β in (0, 1), a scalar.
+    noise : array, optional
+        (T, B, d) gradient noise :math:`\xi_t` (None: exact gradients).
+    averaging : {"amc25", "defazio"}
+        The averaging weights (above).
+    warmup_steps, r, weight_lr_power, convention
+        Defazio's weights, see :func:`schedule_free_weights` (``"defazio"`` only).
+    c : array, optional
+        ``"defazio"`` only: (T,) averaging weights in [0, 1] used instead of the Defazio ones
+        (e.g. forced to :math:`1-\zeta`, which reduces the method to the default's update with
+        :math:`\kappa\equiv\beta`; an identity check).
+    T, batch : int, optional
+        Steps and trajectories when ``kappa`` is a scalar (default from ``noise``; B = 1).
+    return_x : bool
+        Also return the averaged sequence x (the packages' evaluation point).
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
+        The query points ``y``, shape (T, B, d); with ``return_x`` also :math:`x_{t+1}` after
+        each step, shape (T, B, d).
     """
     check_positive("gamma", gamma)
-    check_interval("zeta", zeta, 0.0, 1.0)
-    kappa = np.asarray(kappa, dtype=np.float64)
-    if kappa.ndim != 2:
-        raise ValueError(f"kappa must have shape (T, B); got {kappa.shape}")
-    T, B = kappa.shape
+    check_choice("averaging", averaging, SF_AVERAGING)
+    if averaging == "amc25":
+        if zeta is None:
+            raise ValueError("zeta is required with averaging='amc25' (c_t = 1 - zeta)")
+        check_interval("zeta", zeta, 0.0, 1.0)
+        if c is not None:
+            raise ValueError("c is for averaging='defazio' only (AMC25 sets c_t = 1 - zeta)")
+    else:
+        if zeta is not None:
+            raise ValueError(
+                "zeta is AMC25's averaging parameter; with averaging='defazio' the weights come "
+                "from warmup_steps, r and weight_lr_power (or pass c)"
+            )
+        if np.ndim(kappa) != 0:
+            raise ValueError(
+                "kappa must be a scalar with averaging='defazio' (the packages' fixed "
+                f"interpolation beta); got shape {np.shape(kappa)}"
+            )
+        check_interval("kappa", kappa, 0.0, 1.0, low_closed=False)
+    kap = _sf_kappa(kappa, T, batch, noise)
+    steps, B = kap.shape
     d = int(problem.dim)
+    if noise is not None:
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != (steps, B, d):
+            raise ValueError(f"noise must have shape {(steps, B, d)}; got {noise.shape}")
     x = np.broadcast_to(np.asarray(x0, dtype=np.float64), (B, d)).copy()
     z = x.copy()
-    ys = np.empty((T, B, d))
-    for t in range(T):
-        y = kappa[t][:, None] * x + (1.0 - kappa[t][:, None]) * z
+    ys = np.empty((steps, B, d))
+    xs = np.empty((steps, B, d)) if return_x else None
+    if averaging == "amc25":
+        for t in range(steps):
+            y = kap[t][:, None] * x + (1.0 - kap[t][:, None]) * z
+            ys[t] = y
+            g = problem.grad(y)
+            if noise is not None:
+                g = g + noise[t]
+            z = z - gamma * g
+            x = zeta * x + (1.0 - zeta) * z
+            if xs is not None:
+                xs[t] = x
+        return (ys, xs) if return_x else ys
+    if c is None:
+        lr, c = schedule_free_weights(
+            steps,
+            gamma=gamma,
+            warmup_steps=warmup_steps,
+            r=r,
+            weight_lr_power=weight_lr_power,
+            convention=convention,
+        )
+    else:
+        c = np.asarray(c, dtype=np.float64)
+        if c.shape != (steps,):
+            raise ValueError(f"c must have shape ({steps},); got {c.shape}")
+        check_interval("c", c, 0.0, 1.0, high_closed=True)
+        lr = np.full(steps, float(gamma))
+    beta = float(kappa)
+    y = x  # y_1 = x_1 = z_1 = x0
+    for t in range(steps):
         ys[t] = y
         g = problem.grad(y)
         if noise is not None:
             g = g + noise[t]
-        z = z - gamma * g
-        x = zeta * x + (1.0 - zeta) * z
-    return ys
+        # the packages' in-place order: y <- lerp(y, z, c) + lr (beta (1-c) - 1) g, then z
+        y = y + c[t] * (z - y) + lr[t] * (beta * (1.0 - c[t]) - 1.0) * g
+        z = z - lr[t] * g
+        if xs is not None:
+            xs[t] = (y - (1.0 - beta) * z) / beta
+    return (ys, xs) if return_x else ys
+
+
+def _sf_huber_loop(
+    keys: np.ndarray,
+    x0: np.ndarray,
+    G: float,
+    r: float,
+    lam: float,
+    beta: float,
+    sigma_coord: float,
+    lr: np.ndarray,
+    c: np.ndarray,
+    random_kappa: bool,
+    zeta: float,
+    kappa: float,
+    amc25_tau: bool,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled by Numba (schedule_free_huber_run); tested through it
+    # The counters are huber_omd_run's (kernels/o2nc_fused.py): s_t at (step, SAMPLING), the
+    # noise by Box-Muller at (2(step d + j), NOISE) and (2(step d + j) + 1, NOISE), so the same
+    # seed feeds this loop and the fused Option III kernel the same numbers.
+    B, d = x0.shape
+    T = lr.shape[0]
+    h = G / r
+    x = np.empty(d)
+    z = np.empty(d)
+    y = np.empty(d)
+    gy = np.empty(d)
+    ybar = np.empty(d)
+    gbar = np.empty(d)
+    sampling = np.uint64(_STREAM_SAMPLING) << np.uint64(56)
+    noise_stream = np.uint64(_STREAM_NOISE) << np.uint64(56)
+    for i in range(B):
+        key = keys[i]
+        for j in range(d):
+            x[j] = x0[i, j]
+            z[j] = x0[i, j]
+            ybar[j] = 0.0
+            gbar[j] = 0.0
+        u_tau = 0.0
+        low_tau = 0.0
+        gn_tau = 0.0
+        max_grad = 0.0
+        spread = 0.0
+        bpow = 1.0
+        bad = 0.0
+        for step in range(T):
+            t = step + 1
+            kap = kappa
+            if random_kappa:  # AMC25: kappa_t = 1 - (1 - zeta) s_t ~ U[zeta, 1]
+                kap = 1.0 - (1.0 - zeta) * ac.hash_uniform(key, np.uint64(step) | sampling)
+            norm2 = 0.0
+            for j in range(d):
+                y[j] = kap * x[j] + (1.0 - kap) * z[j]
+                norm2 += y[j] * y[j]
+            if not math.isfinite(norm2):
+                bad = float(t)
+                break
+            scale = G / max(math.sqrt(norm2), r)
+            qn = 0.0
+            for j in range(d):
+                gy[j] = scale * y[j]
+                qn += gy[j] * gy[j]
+            max_grad = max(max_grad, math.sqrt(qn))
+            for j in range(d):
+                g = gy[j]
+                if sigma_coord > 0.0:
+                    k2 = np.uint64(2) * np.uint64(step * d + j)
+                    u1 = ac.hash_uniform(key, k2 | noise_stream)
+                    u2 = ac.hash_uniform(key, (k2 + np.uint64(1)) | noise_stream)
+                    g += sigma_coord * (
+                        math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+                    )
+                z[j] = z[j] - lr[step] * g
+                x[j] = (1.0 - c[step]) * x[j] + c[step] * z[j]
+            # the model EMA of the query points and the online estimates (as huber_omd_run)
+            bpow *= beta
+            a = (beta - bpow) / (1.0 - bpow)
+            b = 1.0 - a
+            diff2 = 0.0
+            for j in range(d):
+                diff = y[j] - ybar[j]
+                diff2 += diff * diff
+            spread = a * spread + a * b * diff2
+            gb2 = 0.0
+            yb2 = 0.0
+            for j in range(d):
+                ybar[j] = ybar[j] + b * (y[j] - ybar[j])
+                gbar[j] = a * gbar[j] + b * gy[j]
+                gb2 += gbar[j] * gbar[j]
+                yb2 += ybar[j] * ybar[j]
+            U = math.sqrt(gb2) + lam * spread
+            if not amc25_tau:
+                p = 1.0 / T
+            elif t < T:
+                p = (1.0 - bpow) / T
+            else:
+                p = (1.0 - bpow) / ((1.0 - beta) * T)
+            sb = math.sqrt(yb2)
+            gn = G * sb / max(sb, r)
+            loss = max(h * h / (4.0 * lam) - h * (r - sb), 0.0)
+            u_tau += p * U
+            low_tau += p * max(h * sb - loss, 0.0)
+            gn_tau += p * gn
+        xn2 = 0.0
+        for j in range(d):
+            xn2 += x[j] * x[j]
+            out[i, 7 + j] = ybar[j]
+            out[i, 7 + d + j] = x[j]
+        sx = math.sqrt(xn2)
+        loss = max(h * h / (4.0 * lam) - h * (r - sx), 0.0)
+        out[i, 0] = u_tau
+        out[i, 1] = low_tau
+        out[i, 2] = gn_tau
+        out[i, 3] = max_grad
+        out[i, 4] = G * sx / max(sx, r)
+        out[i, 5] = max(h * sx - loss, 0.0)
+        out[i, 6] = bad
+
+
+@cache
+def _sf_huber_compiled() -> Any:
+    """The Numba-compiled :func:`_sf_huber_loop` (imported and compiled on first use, so that
+    array users of this module do not import Numba; cached on disk)."""
+    from numba import njit
+
+    ac.jitted()  # registers hash_uniform for nopython mode
+    return njit(cache=True)(_sf_huber_loop)
+
+
+def schedule_free_huber_run(
+    problem: Any,
+    *,
+    gamma: float,
+    beta: float,
+    lam: float,
+    sigma: float,
+    T: int,
+    averaging: str = "amc25",
+    zeta: float | None = None,
+    kappa: float | None = None,
+    warmup_steps: int = 0,
+    r: float = 0.0,
+    weight_lr_power: float = 2.0,
+    convention: str = "schedulefree",
+    seed: int = 0,
+    trajectories: Any = 8,
+    tau_law: str = "amc25",
+) -> dict[str, np.ndarray]:
+    r"""Schedule-free SGD (:func:`schedule_free_sgd`'s update, either averaging) on a
+    :class:`~adamtheory.problems.o2nc_hard.HuberWell`, compiled, with the O2NC measurement.
+
+    The run is
+
+    .. math::
+
+        y_t = \kappa_t x_t + (1-\kappa_t) z_t,\quad z_{t+1} = z_t - \gamma_t g_t,\quad
+        x_{t+1} = (1-c_t) x_t + c_t z_{t+1},\qquad g_t = \nabla F(y_t) + \xi_t,
+
+    with ``averaging="amc25"``: :math:`\gamma_t = \gamma`, :math:`c_t = 1-\zeta`,
+    :math:`\kappa_t = 1-(1-\zeta)s_t \sim U[\zeta, 1]` (AMC25 Option III: with
+    :math:`\gamma = \eta/(1-\zeta)` this is :func:`~adamtheory.kernels.o2nc_fused.huber_omd_run`'s
+    ``"schedule-free"`` run, draw for draw); ``"defazio"``: :math:`\kappa_t \equiv` ``kappa`` and
+    Defazio et al.'s :math:`\gamma_t, c_t` (:func:`schedule_free_weights`), outside AMC25's
+    theorem. The measurement is the O2NC one of ``huber_omd_run``: the β-EMA
+    :math:`\bar y_t` of the query points, :math:`U_t \ge \|\nabla F(\bar y_t)\|_{[\lambda]}` and
+    the certified lower estimate at :math:`\bar y_t`, integrated over τ (AMC25 Definition 4, or
+    uniform); plus the bracket :math:`[\text{lower}, \|\nabla F(x_{T+1})\|]` of the measure at the
+    packages' evaluation point :math:`x_{T+1}`. Noise: isotropic Gaussian of total level σ,
+    counter-based draws keyed by trajectory id (:mod:`adamtheory.kernels.sampling`).
+
+    Parameters
+    ----------
+    problem : HuberWell
+        The instance.
+    gamma : float
+        Step size γ > 0 (Defazio: the peak).
+    beta : float
+        Discount β in (0, 1) of the output EMA and of τ's law (AMC25 Cor. 5.1's β).
+    lam : float
+        λ > 0 of the estimates.
+    sigma : float
+        Noise level σ ≥ 0.
+    T : int
+        Steps ≥ 1.
+    averaging : {"amc25", "defazio"}
+        The averaging weights.
+    zeta : float
+        ζ in (0, 1) (``"amc25"`` only).
+    kappa : float
+        The fixed interpolation in (0, 1) (``"defazio"`` only; the packages' ``momentum``).
+    warmup_steps, r, weight_lr_power, convention
+        Defazio's weights (:func:`schedule_free_weights`).
+    seed : int
+        Root seed of the trajectory keys.
+    trajectories : int or sequence of int
+        B (ids 0..B-1) or the global trajectory ids of this chunk.
+    tau_law : {"amc25", "uniform"}
+        The output index's law.
+
+    Returns
+    -------
+    dict
+        Per trajectory: ``U_tau``, ``lower_tau``, ``gradnorm_tau`` (E_τ),
+        ``max_query_grad``, ``gradnorm_x`` and ``lower_x`` (the bracket at :math:`x_{T+1}`),
+        ``ybar_final`` and ``x_final`` (B, d), ``diverged_at`` (0: never; else the first step
+        with a non-finite query point, after which nothing of it is accumulated); and ``ids``.
+    """
+    from ..problems.o2nc_hard import HuberWell
+
+    if not isinstance(problem, HuberWell):
+        raise TypeError(f"problem must be a HuberWell; got {type(problem).__name__}")
+    check_positive("gamma", gamma)
+    check_interval("beta", beta, 0.0, 1.0, low_closed=False)
+    check_positive("lam", lam)
+    check_positive("sigma", sigma, allow_zero=True)
+    T = check_int("T", T, minimum=1)
+    check_choice("averaging", averaging, SF_AVERAGING)
+    check_choice("tau_law", tau_law, TAU_LAWS)
+    check_int("seed", seed, minimum=0)
+    if averaging == "amc25":
+        if zeta is None or kappa is not None:
+            raise ValueError("averaging='amc25' takes zeta (kappa_t ~ U[zeta, 1]), not kappa")
+        check_interval("zeta", zeta, 0.0, 1.0, low_closed=False)
+        lr = np.full(T, float(gamma))
+        c = np.full(T, 1.0 - float(zeta))
+    else:
+        if kappa is None or zeta is not None:
+            raise ValueError("averaging='defazio' takes kappa (the fixed interpolation), not zeta")
+        check_interval("kappa", kappa, 0.0, 1.0, low_closed=False)
+        lr, c = schedule_free_weights(
+            T,
+            gamma=gamma,
+            warmup_steps=warmup_steps,
+            r=r,
+            weight_lr_power=weight_lr_power,
+            convention=convention,
+        )
+    ids = np.arange(trajectories) if np.ndim(trajectories) == 0 else np.asarray(trajectories)
+    keys = trajectory_keys(seed, ids)
+    d = int(problem.dim)
+    x0 = np.broadcast_to(np.asarray(problem.x0, dtype=np.float64), (ids.size, d)).copy()
+    out = np.zeros((ids.size, 7 + 2 * d))
+    _sf_huber_compiled()(
+        keys,
+        x0,
+        float(problem.G),
+        float(problem.r),
+        float(lam),
+        float(beta),
+        float(sigma) / math.sqrt(d),
+        lr,
+        c,
+        averaging == "amc25",
+        0.0 if zeta is None else float(zeta),
+        0.0 if kappa is None else float(kappa),
+        tau_law == "amc25",
+        out,
+    )
+    return {
+        "U_tau": out[:, 0].copy(),
+        "lower_tau": out[:, 1].copy(),
+        "gradnorm_tau": out[:, 2].copy(),
+        "max_query_grad": out[:, 3].copy(),
+        "gradnorm_x": out[:, 4].copy(),
+        "lower_x": out[:, 5].copy(),
+        "diverged_at": out[:, 6].astype(np.int64),
+        "ybar_final": out[:, 7 : 7 + d].copy(),
+        "x_final": out[:, 7 + d : 7 + 2 * d].copy(),
+        "ids": ids,
+    }

@@ -32,7 +32,14 @@ from .sampling import STREAM_NOISE, STREAM_SAMPLING, trajectory_keys, uniforms
 # K's single hash definition, registered for nopython mode (this module imports Numba anyway)
 ac = adam_core.jitted()
 
-__all__ = ["CONVERSIONS", "coordinate_scale_run", "draws", "huber_omd_run"]
+__all__ = [
+    "ABLATION_PROBLEMS",
+    "CONVERSIONS",
+    "ablation_run",
+    "coordinate_scale_run",
+    "draws",
+    "huber_omd_run",
+]
 
 CONVERSIONS = ("uniform", "schedule-free", "anchored", "exponential")
 _CODES = {name: k for k, name in enumerate(CONVERSIONS)}
@@ -497,3 +504,287 @@ def coordinate_scale_run(
         out,
     )
     return out
+
+
+# ----------------------------------------------------------------------------- ablations
+# Clipped Adam (global clip) in the exponential conversion with a per-trajectory output EMA on
+# the smooth O2NC test problems: the runs of the ABLATE claim (claims/o2nc_ablate.py).
+
+#: problems of :func:`ablation_run` by name, and their integer codes in the kernel
+ABLATION_PROBLEMS = {
+    "smoothed_cone": 0,
+    "cosine_landscape": 1,
+    "log_cosh_valley": 2,
+    "double_well": 3,
+}
+
+
+@njit(cache=True)
+def _smooth_grad(code, y, centre, rho, freq, Q, amp, width, u, out):
+    r"""``out`` = ∇F(y) of problem ``code`` (``u`` scratch): the smoothed cone
+    :math:`(y-c)/\sqrt{\|y-c\|^2+\rho^2}`, the cosine landscape :math:`-\sin(a_i y_i)`, the
+    log-cosh valley :math:`Q^\top(a\odot\tanh(Q(y-c)/w))`, the double well
+    :math:`\tanh(u_i)(1 - a\,\mathrm{sech}\,u_i)` with :math:`u = y/w` (bump a = ``rho``,
+    width w = ``width[0]``) (the formulas of :mod:`adamtheory.problems.o2nc_suite` and
+    :mod:`adamtheory.problems.smooth`)."""
+    d = y.size
+    if code == 0:
+        s = 0.0
+        for j in range(d):
+            u[j] = y[j] - centre[j]
+            s += u[j] * u[j]
+        r = math.sqrt(s + rho * rho)
+        for j in range(d):
+            out[j] = u[j] / r
+    elif code == 1:
+        for j in range(d):
+            out[j] = -math.sin(freq[j] * y[j])
+    elif code == 3:
+        for j in range(d):
+            uj = y[j] / width[0]
+            e = math.exp(-abs(uj))
+            out[j] = math.tanh(uj) * (1.0 - rho * (2.0 * e / (1.0 + e * e)))
+    else:
+        for i in range(d):
+            s = 0.0
+            for j in range(d):
+                s += (y[j] - centre[j]) * Q[i, j]
+            u[i] = amp[i] * math.tanh(s / width[i])
+        for j in range(d):
+            s = 0.0
+            for i in range(d):
+                s += u[i] * Q[i, j]
+            out[j] = s
+
+
+@njit(cache=True)  # serial: ~3e6 steps per problem; a parallel kernel compiles ~3x slower
+def _ablation_kernel(
+    keys,
+    x0,
+    code,
+    centre,
+    rho,
+    freq,
+    Q,
+    amp,
+    width,
+    beta1,
+    beta2,
+    gamma,
+    ema,
+    D,
+    nu,
+    lam,
+    sigma_coord,
+    T,
+    out,
+):
+    B, d = x0.shape
+    for i in range(B):
+        key = keys[i]
+        x = x0[i].copy()
+        y = np.empty(d)
+        gy = np.empty(d)
+        g = np.empty(d)
+        u = np.empty(d)
+        delta = np.zeros(d)
+        mom = np.zeros(d)
+        ybar = np.zeros(d)
+        gbar = np.zeros(d)
+        scratch = np.empty(d)
+        v = 0.0
+        spread = 0.0
+        bpow = 1.0
+        u_tau = 0.0
+        max_grad = 0.0
+        valid = 1.0
+        b1, b2, ga, e = beta1[i], beta2[i], gamma[i], ema[i]
+        for t in range(1, T + 1):
+            step = t - 1
+            s_u = ac.hash_uniform(
+                key, np.uint64(step) | (np.uint64(STREAM_SAMPLING) << np.uint64(56))
+            )
+            s = -math.log(1.0 - s_u)  # Exp(1) by inversion
+            for j in range(d):
+                x[j] = x[j] + s * delta[j]
+                y[j] = x[j]
+            _smooth_grad(code, y, centre, rho, freq, Q, amp, width, scratch, gy)
+            qn = 0.0
+            finite = True
+            for j in range(d):
+                qn += gy[j] * gy[j]
+                finite = finite and np.isfinite(y[j])
+            qn = math.sqrt(qn)
+            if not (finite and np.isfinite(qn)):
+                valid = 0.0  # ABLATE reports such a run as an error; stop it here
+                break
+            max_grad = max(max_grad, qn)
+            g2 = 0.0
+            for j in range(d):
+                noise = 0.0
+                if sigma_coord > 0.0:
+                    noise = sigma_coord * _normal(key, np.uint64(step * d + j))
+                g[j] = gy[j] + noise
+                g2 += g[j] * g[j]
+            # ClippedAdamLearner.update, global clip (the moments by the one EMA of adam_core)
+            v = ac.ema(v, g2, b2)
+            den = nu + math.sqrt(v)
+            un2 = 0.0
+            for j in range(d):
+                mom[j] = ac.ema(mom[j], g[j], b1)
+                u[j] = ga * mom[j] / den if den > 0.0 else 0.0
+                un2 += u[j] * u[j]
+            un = math.sqrt(un2)
+            shrink = min(1.0, D / (un if un > 0.0 else 1.0))
+            for j in range(d):
+                delta[j] = -u[j] * shrink
+            # the output EMA of the query points and U_t (centred spread recursion)
+            bpow = bpow * e
+            a = (e - bpow) / (1.0 - bpow)
+            b = 1.0 - a
+            diff2 = 0.0
+            for j in range(d):
+                diff = y[j] - ybar[j]
+                diff2 += diff * diff
+                ybar[j] = ybar[j] + b * diff
+                gbar[j] = a * gbar[j] + b * gy[j]
+            spread = a * spread + (a * b) * diff2
+            gb2 = 0.0
+            for j in range(d):
+                gb2 += gbar[j] * gbar[j]
+            u_tau += (1.0 / T) * (math.sqrt(gb2) + lam * spread)
+        _smooth_grad(code, ybar, centre, rho, freq, Q, amp, width, scratch, gy)
+        gn = 0.0
+        for j in range(d):
+            gn += gy[j] * gy[j]
+        out[i, 0] = u_tau
+        out[i, 1] = math.sqrt(gn)
+        out[i, 2] = max_grad
+        out[i, 3] = valid
+
+
+def ablation_run(
+    problem: Any,
+    *,
+    beta1: Any,
+    beta2: Any,
+    gamma: Any,
+    ema: Any,
+    D: float,
+    T: int,
+    lam: float,
+    sigma: float,
+    x0: Any = None,
+    seed: int = 0,
+    trajectories: Any = 8,
+    nu: float = 0.0,
+) -> dict[str, np.ndarray]:
+    r"""Clipped Adam (global clip) in the exponential conversion, with output EMA, fused.
+
+    Per trajectory (parameters per trajectory: ``beta1``, ``beta2``, ``gamma``, ``ema``),
+
+    .. math::
+
+        x_t = x_{t-1} + s_t\Delta_t,\ y_t = x_t,\ g_t = \nabla F(y_t) + \xi_t,\quad
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\ v_t = \beta_2 v_{t-1} + (1-\beta_2)\|g_t\|^2,
+
+        \Delta_{t+1} = -\operatorname{clip}_D\big(\gamma m_t/(\nu + \sqrt{v_t})\big),\qquad
+        \bar y_t = \text{the normalised EMA (decay ``ema``) of } y_1..y_t,
+
+    (2602.08372 Theorem 5's update; ZC24's exponential conversion, docs/theory §1.5) and
+    :math:`U_t = \|\bar g_t\| + \lambda\,\mathrm{spread}_t` (docs/theory §2) averaged with
+    τ uniform on 1..T: what :func:`~adamtheory.kernels.conversion.o2nc_run` computes for a
+    :class:`~adamtheory.kernels.conversion.ClippedAdamLearner` with
+    ``coordinatewise=False``, ``conversion="exponential"``, ``tau_law="uniform"`` and
+    ``lower=False``, fed with this kernel's draws (equal to rounding, tested). Draws are
+    counter-based: :math:`s_t = -\log(1-u_t)` with :math:`u_t` the uniform at counter
+    ``t - 1`` of stream STREAM_SAMPLING, the noise as in :func:`draws` (isotropic, σ/√d per
+    coordinate); trajectories with the same id get the same draws (common random numbers).
+
+    Parameters
+    ----------
+    problem : SmoothedCone, CosineLandscape, LogCoshValley or DoubleWell
+    beta1, beta2, gamma, ema : float or (B,) array
+        β1 in [0, 1), β2 in [0, 1), γ > 0, output EMA decay in [0, 1) (0: the last iterate).
+    D : float
+        The clip radius > 0.
+    T : int
+        Steps >= 1.
+    lam, sigma : float
+        λ >= 0 of U_t and the total noise level σ >= 0.
+    x0 : array_like, optional
+        (d,) start; default ``problem.x0``.
+    seed : int
+        Root seed of the keys.
+    trajectories : int or sequence of int
+        B (ids 0..B-1) or the trajectory ids (repeat an id for common random numbers).
+    nu : float
+        ν >= 0 added to √v.
+
+    Returns
+    -------
+    dict
+        ``U_tau``, ``gradnorm_final`` (‖∇F(ȳ_T)‖), ``max_query_grad`` and ``valid`` (False: a
+        non-finite query point or gradient; the run stopped there), each (B,).
+    """
+    name = getattr(problem, "name", None)
+    if name not in ABLATION_PROBLEMS:
+        raise TypeError(f"problem must be one of {sorted(ABLATION_PROBLEMS)}; got {name!r}")
+    ids = np.arange(trajectories) if np.ndim(trajectories) == 0 else np.asarray(trajectories)
+    B, d = ids.size, int(problem.dim)
+    cols = {}
+    for key, value in (("beta1", beta1), ("beta2", beta2), ("ema", ema)):
+        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (B,)).copy()
+        if not np.all((arr >= 0.0) & (arr < 1.0)):
+            raise ValueError(f"{key} must lie in [0, 1); got {value!r}")
+        cols[key] = arr
+    gam = np.broadcast_to(np.asarray(gamma, dtype=np.float64), (B,)).copy()
+    if not np.all(np.isfinite(gam) & (gam > 0)):
+        raise ValueError(f"gamma must be finite and > 0; got {gamma!r}")
+    for key, value in (("D", D), ("lam", lam), ("sigma", sigma), ("nu", nu)):
+        if not (math.isfinite(value) and (value > 0 or (key != "D" and value == 0))):
+            raise ValueError(f"{key} must be a finite number {'>' if key == 'D' else '>='} 0")
+    if int(T) < 1:
+        raise ValueError(f"T must be an integer >= 1; got {T!r}")
+    start = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)
+    start = np.ascontiguousarray(np.broadcast_to(start, (B, d)))
+    if not np.all(np.isfinite(start)):
+        raise ValueError("x0 must be finite")
+    zeros = np.zeros(d)
+    code = ABLATION_PROBLEMS[name]
+    centre = np.asarray(getattr(problem, "centre", zeros), dtype=np.float64)
+    freq = np.asarray(getattr(problem, "frequencies", zeros), dtype=np.float64)
+    Q = np.asarray(getattr(problem, "rotation", np.eye(d)), dtype=np.float64)
+    amp = np.asarray(getattr(problem, "amplitudes", zeros), dtype=np.float64)
+    width = np.asarray(getattr(problem, "widths", np.ones(d)), dtype=np.float64)
+    rho = float(getattr(problem, "rho", 0.0))
+    if code == ABLATION_PROBLEMS["double_well"]:  # its bump and (scalar) width
+        rho, width = float(problem.bump), np.full(d, float(problem.width))
+    out = np.zeros((B, 4))
+    _ablation_kernel(
+        trajectory_keys(seed, ids),
+        start,
+        code,
+        np.ascontiguousarray(centre),
+        rho,
+        np.ascontiguousarray(freq),
+        np.ascontiguousarray(Q),
+        np.ascontiguousarray(amp),
+        np.ascontiguousarray(width),
+        cols["beta1"],
+        cols["beta2"],
+        gam,
+        cols["ema"],
+        float(D),
+        float(nu),
+        float(lam),
+        float(sigma) / math.sqrt(d),
+        int(T),
+        out,
+    )
+    return {
+        "U_tau": out[:, 0].copy(),
+        "gradnorm_final": out[:, 1].copy(),
+        "max_query_grad": out[:, 2].copy(),
+        "valid": out[:, 3] > 0,
+    }

@@ -139,8 +139,14 @@ def slope_figure(values: dict[str, Any]) -> Figure:
         slope, low, high = (_num(row.get(key)) for key in ("slope", "slope_low", "slope_high"))
         if eps.size >= 2 and math.isfinite(slope):
             fit = np.exp(np.polyval(np.polyfit(np.log(eps), np.log(t_hit), 1), np.log(eps)))
+            judged = bool(row.get("judged", True))
             ax.loglog(
-                eps, fit, "-", color=colour, label=f"fit: slope {slope:.2f} [{low:.2f}, {high:.2f}]"
+                eps,
+                fit,
+                "-" if judged else "--",
+                color=colour,
+                label=f"fit: slope {slope:.2f} [{low:.2f}, {high:.2f}]"
+                + ("" if judged else " (reported)"),
             )
         predicted = _num(row.get("predicted"))
         if eps.size and math.isfinite(predicted):
@@ -154,23 +160,33 @@ def slope_figure(values: dict[str, Any]) -> Figure:
             )
             predicted_drawn = True
     ax.set_xlabel("ε")
-    ax.set_ylabel("steps until the running $E_\\tau U_\\tau \\leq 4ε$")
+    ax.set_ylabel(
+        "steps: T_reveal (last link revealed)\nor T_hit (running $E_\\tau U_\\tau \\leq 4ε$)"
+    )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
     return finish(
-        fig, _title(_setting(values), "steps to reach 4ε against ε (mean over trajectories)"), notes
+        fig,
+        _title(
+            _setting(values),
+            "steps against ε (mean over trajectories; dashed fits: reported, not judged)",
+        ),
+        notes,
     )
 
 
 @styled
 def coordinate_figure(values: dict[str, Any]) -> Figure:
-    """Global / coordinate-wise ‖∇F(ȳ_T)‖₁ ratio vs d, spiky and flat, beside the prediction."""
+    """Steps-to-target ratio global / coordinate-wise vs d per scale family, beside the derived
+    advantage R(d) = d^{3/2}(A2/A1)^2 (Hmax/H1)^{1/2} and the old heuristic d(A2/A1)^2."""
     fig = Figure(figsize=SINGLE, layout="constrained")
     ax = fig.add_subplot()
     notes: list[str] = []
     rows = list(values["rows"].values())
-    for k, kind in enumerate(("spiky", "flat")):
+    kinds = list(dict.fromkeys(str(r["kind"]) for r in rows))
+    for k, kind in enumerate(kinds):
         sel = sorted((r for r in rows if r["kind"] == kind), key=lambda r: _num(r["d"]))
+        colour = PALETTE[k % len(PALETTE)]
         d, ratio = finite(
             notes,
             f"{kind}: measured",
@@ -178,18 +194,27 @@ def coordinate_figure(values: dict[str, Any]) -> Figure:
             _floats(r["ratio"] for r in sel),
             positive=(True, True),
         )
-        ax.loglog(d, ratio, "o-", color=PALETTE[k], label=f"{kind}: measured")
+        ax.loglog(d, ratio, "o-", color=colour, label=f"{kind}: measured")
         d, pred = finite(
             notes,
-            f"{kind}: predicted",
+            f"{kind}: derived",
             _floats(r["d"] for r in sel),
             _floats(r["predicted_advantage"] for r in sel),
             positive=(True, True),
         )
-        ax.loglog(d, pred, ":", color=PALETTE[k], label=f"{kind}: predicted d‖G‖₂²/‖G‖₁²")
+        ax.loglog(d, pred, ":", color=colour, label=f"{kind}: derived R(d)")
+        if all("heuristic_advantage" in r for r in sel) and kind != "flat":
+            d, heur = finite(
+                notes,
+                f"{kind}: heuristic",
+                _floats(r["d"] for r in sel),
+                _floats(r["heuristic_advantage"] for r in sel),
+                positive=(True, True),
+            )
+            ax.loglog(d, heur, "--", color=colour, alpha=0.5, label=f"{kind}: heuristic d(A₂/A₁)²")
     ax.set_xlabel("dimension d")
-    ax.set_ylabel("advantage of coordinate-wise clipping\n(global / coordinate-wise ‖∇F(ȳ_T)‖₁)")
-    ax.legend(loc="best")
+    ax.set_ylabel("steps-to-target ratio\nglobal / coordinate-wise (T_hit)")
+    ax.legend(loc="best", fontsize="small")
     params = [
         f"{name} = {_g(_num(values[key]))}"
         for key, name in (("beta", "β1"), ("D", "D"))
@@ -199,7 +224,12 @@ def coordinate_figure(values: dict[str, Any]) -> Figure:
         params.append(f"T = {values['T']}")
     setting = ", ".join([_setting(values, "clipped Adam"), *params])
     return finish(
-        fig, _title(setting, "coordinate-wise against global clip at equal budgets"), notes
+        fig,
+        _title(
+            setting,
+            "coordinate-wise vs global clip; derived R(d) = d^1.5 (A₂/A₁)² √(H_max/‖H‖₁)",
+        ),
+        notes,
     )
 
 

@@ -5,6 +5,12 @@ r"""O2NC test problems for nonsmooth and coordinate-wise claims (docs/theory §2
   :math:`a` (:func:`spiky_scales`, :func:`flat_scales`), for the coordinate-wise adaptivity claim:
   the coordinate-wise bound pays :math:`\|G\|_1^2` where the global one pays
   :math:`d\|G\|_2^2`, a gain of :math:`(\sqrt d\,\|G\|_2/\|G\|_1)^2` (:func:`coordinate_gain`).
+* :class:`CoordinateInstance` (:func:`coordinate_instance`) — a coordinate-scale problem with
+  per-coordinate noise :math:`\sigma_i` (spiky noise :math:`\sigma_i \propto a_i` for spiky
+  scales) and every constant the derived comparison of :mod:`adamtheory.theory.o2nc_coord` needs:
+  :math:`G_i`, :math:`\sigma_i`, :math:`H_i`, :math:`\Delta_F` and the exact start measure
+  :math:`\|\nabla F(x_0)\|_1`, with :meth:`CoordinateInstance.certify` refusing a target the
+  start already meets.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from .o2nc_base import GaussianNoise, O2NCConstants, as_vector, check_batch, iso
 
 __all__ = [
     "AbsoluteValue",
+    "CoordinateInstance",
     "CoordinateScale",
     "absolute_value",
     "coordinate_gain",
+    "coordinate_instance",
     "coordinate_scale",
     "flat_scales",
     "spiky_scales",
@@ -264,3 +272,123 @@ def coordinate_gain(values: Any) -> float:
     if not np.any(v > 0):
         raise ValueError("values must have a positive entry")
     return float(math.sqrt(v.size) * np.linalg.norm(v) / np.sum(v))
+
+
+@dataclass(frozen=True)
+class CoordinateInstance:
+    r"""A :class:`CoordinateScale` problem with per-coordinate Gaussian noise and its constants.
+
+    The oracle is :math:`g_i = a_i\sin y_i + \sigma_i z_i`, :math:`z \sim N(0, I)`. Constants
+    (exact): :math:`G_i = a_i` (:math:`\sup|a_i\sin u|`), :math:`H_i = a_i` (the third
+    derivative :math:`a_i\sin u` is diagonal), :math:`\sigma_i` as given,
+    :math:`\Delta_F = \sum_i a_i(1-\cos x_{0,i})`, and the start measure
+    :math:`\|\nabla F(x_0)\|_1 = \sum_i a_i|\sin x_{0,i}|` (exact, so a target below it is
+    certified not met at the start).
+
+    Parameters
+    ----------
+    problem : CoordinateScale
+        The scales :math:`a` and the start :math:`x_0`.
+    sigma_coords : tuple of float
+        :math:`\sigma_i \in [0, \infty)`, length d.
+    kind : str
+        A label (``"spiky"``, ``"flat"`` or ``"custom"``).
+    """
+
+    problem: CoordinateScale
+    sigma_coords: tuple[float, ...]
+    kind: str = "custom"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.problem, CoordinateScale):
+            raise TypeError(f"problem must be a CoordinateScale; got {type(self.problem).__name__}")
+        s = as_vector("sigma_coords", self.sigma_coords, self.problem.dim)
+        check_positive("sigma_coords", np.asarray(s), allow_zero=True)
+        object.__setattr__(self, "sigma_coords", s)
+
+    @property
+    def dim(self) -> int:
+        return self.problem.dim
+
+    @property
+    def G_coords(self) -> tuple[float, ...]:
+        """:math:`G_i = a_i`."""
+        return self.problem.scales
+
+    @property
+    def H_coords(self) -> tuple[float, ...]:
+        r""":math:`H_i = \sup|\partial_i^3F| = a_i`."""
+        return self.problem.scales
+
+    @property
+    def delta_F(self) -> float:
+        r""":math:`\Delta_F = F(x_0) - 0`."""
+        return self.problem.o2nc_constants.delta_F
+
+    @property
+    def start_l1(self) -> float:
+        """:math:`\\|\nabla F(x_0)\\|_1`, exact."""
+        a, x0 = np.asarray(self.problem.scales), np.asarray(self.problem.x0)
+        return float(np.sum(a * np.abs(np.sin(x0))))
+
+    def certify(self, target: float) -> float:
+        """Return ``target`` if the start is certified above it (``start_l1 > target > 0``);
+        raise ValueError otherwise (a target the start meets would make the check vacuous)."""
+        if not (math.isfinite(target) and target > 0):
+            raise ValueError(f"target must be a finite number in (0, inf); got {target!r}")
+        if not self.start_l1 > target:
+            raise ValueError(
+                f"target must lie in (0, {self.start_l1:.6g}) (the start's exact l1 measure);"
+                f" got {target!r}"
+            )
+        return float(target)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "scales": list(self.problem.scales),
+            "x0": list(self.problem.x0),
+            "sigma_coords": list(self.sigma_coords),
+        }
+
+
+def coordinate_instance(
+    dim: int,
+    *,
+    kind: str = "spiky",
+    noise_ratio: float = 0.5,
+    noise: str = "proportional",
+    x0: float = 2.0,
+) -> CoordinateInstance:
+    r"""The instances of the COORD claim: scales :math:`a_i \propto 1/i` (``"spiky"``,
+    :func:`spiky_scales` with ``kind="power"``, power 1) or :func:`flat_scales`, both with
+    :math:`\|a\|_2 = 1`, start :math:`x_{0,i}` = ``x0``, and per-coordinate noise of total
+    level :math:`\|\sigma\|_2` = ``noise_ratio``: ``"proportional"``,
+    :math:`\sigma_i` = ``noise_ratio`` :math:`\cdot a_i` (spiky noise for spiky scales, which
+    leaves the predicted advantage unchanged), or ``"isotropic"``,
+    :math:`\sigma_i` = ``noise_ratio`` :math:`/\sqrt d` (which shrinks it).
+
+    Parameters
+    ----------
+    dim : int
+        d >= 1.
+    kind : {"spiky", "flat"}
+    noise_ratio : float
+        :math:`\|\sigma\|_2/\|a\|_2 \in [0, \infty)`.
+    noise : {"proportional", "isotropic"}
+    x0 : float
+        Start coordinate in :math:`(0, \pi)` (so every :math:`\sin x_{0,i} > 0`).
+    """
+    dim = check_int("dim", dim, minimum=1)
+    check_choice("kind", kind, ("spiky", "flat"))
+    check_choice("noise", noise, ("proportional", "isotropic"))
+    check_positive("noise_ratio", noise_ratio, allow_zero=True)
+    check_interval("x0", x0, 0.0, math.pi, low_closed=False, high_closed=False)
+    a = spiky_scales(dim, kind="power", power=1.0) if kind == "spiky" else flat_scales(dim)
+    problem = coordinate_scale(a, x0=(float(x0),) * dim)
+    if noise == "proportional":
+        sigma = tuple(float(noise_ratio) * v for v in a)
+    else:
+        sigma = (float(noise_ratio) / math.sqrt(dim),) * dim
+    label = kind if noise == "proportional" else f"{kind}, isotropic noise"
+    return CoordinateInstance(problem, sigma, label)

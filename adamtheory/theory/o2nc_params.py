@@ -31,9 +31,11 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
   :math:`\nu = G+\sigma`, :math:`\beta_2 = \max\{1-\nu/(G+\sigma), \beta_1^4\}`, and
   :math:`T \ge \max\{(1-\beta_1)^{-1}\max\{16\Delta_F\sqrt{48\lambda}\varepsilon^{-3/2},
   16(G+\sigma)/\varepsilon\}, \ln 2/(1-\beta_2)\}` for :math:`\le\varepsilon`.
-* **Coordinate-wise adaptivity** (AC24, §4): the coordinate-wise method pays
-  :math:`(\|G\|_1+\|\sigma\|_1)^2`, the global one about :math:`d(\|G\|_2+\|\sigma\|_2)^2`; their
-  ratio :func:`coordinate_advantage` is ≥ 1 and largest for spiky scales.
+* **Coordinate-wise adaptivity** (AC24, §4): :func:`coordinate_advantage` is docs/theory §4's
+  *heuristic* :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2`, kept for reference.
+  The derived prediction (ℓ1 bounds of both arms, factor :math:`d^{3/2}` and a curvature
+  factor) is :func:`adamtheory.theory.o2nc_coord.advantage`, the single definition claim COORD
+  uses.
 """
 
 from __future__ import annotations
@@ -292,9 +294,14 @@ def coordinate_advantage(
     G_coords: Sequence[float],
     sigma_coords: Sequence[float] | None = None,
 ) -> float:
-    r"""Predicted advantage :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2 \ge 1`
-    of coordinate-wise over global clipping (the expression from
-    :func:`coordinate_advantage_expression`, evaluated by ``lambdify``)."""
+    r"""docs/theory §4's heuristic advantage
+    :math:`d(\|G\|_2+\|\sigma\|_2)^2/(\|G\|_1+\|\sigma\|_1)^2 \ge 1` of coordinate-wise over
+    global clipping (:func:`coordinate_advantage_expression`, evaluated by ``lambdify``).
+
+    Not the derived prediction: with per-coordinate curvature :math:`H_i` the ratio of the two
+    arms' ℓ1 iteration bounds is :math:`d^{3/2}(\cdot)^2(H_{\max}/\|H\|_1)^{1/2}`
+    (:func:`adamtheory.theory.o2nc_coord.advantage`); this heuristic equals it only for flat H
+    and is too small by :math:`\sqrt{dH_{\max}/\|H\|_1}` otherwise."""
     g = np.asarray(G_coords, dtype=np.float64).ravel()
     if g.size == 0:
         raise ValueError("G_coords must be a non-empty sequence")
@@ -402,7 +409,10 @@ def option_parameters(
     p = o2nc_parameters(epsilon, lam, G, sigma, delta_F)
     if option == "I":
         req = mu_required(lam, p.D, p.beta, 1.0)
-        return OptionParameters("I", p.beta, p.D, p.eta, p.mu, req, 1.0, p.T_ours, 1)
+        # p.mu is the same expression as req evaluated in another order; rounding can put it
+        # a few 1e-12 below, and Lemma 3.1 needs mu >= mu_required exactly
+        mu = max(p.mu, req)
+        return OptionParameters("I", p.beta, p.D, p.eta, mu, req, 1.0, p.T_ours, 1)
     if option == "II":
         T = p.T_epoch_cor42
         d_epoch = p.D * T
