@@ -38,6 +38,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--numpy-epochs", type=int, default=100)
+    parser.add_argument(
+        "--sampling",
+        choices=("shuffle", "iid", "cyclic"),
+        default="shuffle",
+        help="cyclic needs no random stream: the gap to shuffle is the hash's cost (profile)",
+    )
     parser.add_argument("--json", type=str)
     args = parser.parse_args()
 
@@ -46,8 +52,8 @@ def main() -> None:
     )
     b1, b2 = g1.ravel(), g2.ravel()
     keys = trajectory_keys(0, np.arange(b1.size))
-    full = SweepConfig(n=args.n, epochs=args.epochs)
-    short = SweepConfig(n=args.n, epochs=args.numpy_epochs)
+    full = SweepConfig(n=args.n, epochs=args.epochs, sampling=args.sampling)
+    short = SweepConfig(n=args.n, epochs=args.numpy_epochs, sampling=args.sampling)
 
     sweep_numba(b1[:4], b2[:4], short, keys[:4])  # compile (cached on disk afterwards)
     # identical results on the short workload, checked here too
@@ -67,6 +73,7 @@ def main() -> None:
         "n": args.n,
         "epochs": args.epochs,
         "numpy_epochs": args.numpy_epochs,
+        "sampling": args.sampling,
         "identical_results": identical,
         "numpy_steps_per_s": steps_short / t_numpy,
         "numba_steps_per_s_short": steps_short / t_numba_short,

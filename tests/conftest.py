@@ -43,6 +43,7 @@ SLOW_MODULES = {
     "test_user_claims.py",
 }
 SLOW_TESTS = {
+    "test_o2nc_lemma31.py::test_claim_quick_passes_and_detects_a_2x_optimistic_lemma",
     "test_claims.py::test_claim_is_reproducible",
     "test_claims.py::test_claim_passes_and_control_fires",
     "test_claims_reported.py::test_verify_counts_reported_and_exits_0",

@@ -53,6 +53,7 @@ def test_the_claims_of_issues_11_to_13_are_registered():
         "O2NC-THM5",
         "O2NC-SLOPE",
         "O2NC-GOLDSTEIN",
+        "O2NC-LEMMA31",
         "SF-DEFAULTS",
         "COORD",
     }

@@ -100,3 +100,47 @@ def test_cuda_launch_is_bit_identical_to_reference():
         keys = trajectory_keys(0, np.arange(b1.size))
         ref = sweep_reference(b1, b2, cfg, keys)
         assert_same(ref, sweep_cuda(b1, b2, cfg, keys))
+
+
+def _kernel_ptx(fma_off: bool) -> str:
+    """The CUDA kernel's PTX for compute capability 9.0, compiled without a GPU (libNVVM only):
+    the device queries Numba makes before and after code generation are answered with 9.0, in
+    a subprocess so that nothing leaks into this one."""
+    code = f"""
+import sys
+from types import SimpleNamespace
+import numba.cuda.codegen as cg
+import numba.cuda.dispatcher as nd
+from numba import types
+from adamtheory.kernels import cuda_sweep as cs
+nd.get_current_device = lambda: SimpleNamespace(compute_capability=(9, 0))
+cg.CUDACodeLibrary._ensure_cc = lambda self, cc: (9, 0) if cc is None else cc
+f, i, b = types.float64, types.int64, types.boolean
+sig = (f[:], f[:], types.uint64[:], i, f, f, f, b, i, f, b, f, f, i, i, i, f[:, :], i[:, :])
+if {fma_off!r}:
+    with cs._without_fma_contraction():
+        k = nd._Kernel(cs._cuda_slice.py_func, sig, fastmath=False)
+else:
+    k = nd._Kernel(cs._cuda_slice.py_func, sig, fastmath=False)
+sys.stdout.write(k._codelibrary.get_asm_str(cc=(9, 0)))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        if "NVVM" in proc.stderr or "libnvvm" in proc.stderr.lower():
+            pytest.skip(f"libNVVM is not available here: {last}")
+        raise AssertionError(proc.stderr[-3000:])
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_the_cuda_kernel_compiles_to_ptx_without_fused_multiply_adds():
+    # the kernel compiles for the CUDA target at all (the generic bodies use only what that
+    # target supports), and its PTX has the IEEE operations the CPU has: a contracted
+    # multiply-add would round once where the CPU rounds twice
+    ptx = _kernel_ptx(fma_off=True)
+    for op in ("div.rn.f64", "sqrt.rn.f64", "mul.rn.f64"):
+        assert op in ptx
+    assert "fma.rn.f64" not in ptx
+    # negative control: NVVM's default contracts (adam_core.ema, corrected_direction)
+    assert "fma.rn.f64" in _kernel_ptx(fma_off=False)

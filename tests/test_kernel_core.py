@@ -245,3 +245,52 @@ def test_a_state_from_another_optimizer_is_refused():
     opt.step(x, g, amsgrad(per_traj.copy()).init(x))
     with pytest.raises(ValueError, match="lr"):
         opt.step(x, g, amsgrad(np.array([0.1, 0.3])).init(x))
+
+
+# --------------------------------------------------------------------------- evaluation order
+
+
+def _torch_order(m, v, b1t, c2, eps):
+    """PyTorch's evaluation of the bias-corrected direction: three divisions."""
+    return (m / (1.0 - b1t)) / (np.sqrt(v) / c2 + eps)
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-8, 1e-3, 1.0])
+def test_the_one_division_direction_is_within_its_derived_ulp_bound_of_pytorch_order(eps):
+    rng = np.random.default_rng(5)
+    n = 200_000
+    m = rng.normal(size=n) * 10.0 ** rng.uniform(-6, 6, n)
+    v = 10.0 ** rng.uniform(-12, 12, n)
+    b1t = rng.uniform(0, 1, n) ** rng.uniform(0.01, 50, n)
+    c2 = np.sqrt(1.0 - rng.uniform(0, 1, n) ** rng.uniform(0.01, 50, n))
+    c2 = np.where(c2 == 0.0, 1e-3, c2)
+    ours, torch_order = ac.corrected_direction(m, v, b1t, c2, eps), _torch_order(m, v, b1t, c2, eps)
+    rel = np.abs(ours - torch_order) / np.abs(torch_order) / 2.0**-52
+    assert rel.max() <= ac.DIRECTION_ULPS
+    assert np.mean(rel > 0) > 0.1  # the forms do round differently: the bound is exercised
+    # an algebra slip (eps not scaled by c2) is far outside the bound where eps matters
+    slip = ac.safe_divide(m * c2, (1.0 - b1t) * (np.sqrt(v) + eps))
+    if eps >= 1e-3:
+        assert (np.abs(slip - torch_order) / np.abs(torch_order)).max() > 1e-6
+    # 0/0 := 0 at v = 0, eps = 0, as before
+    assert ac.corrected_direction(1.0, 0.0, 0.5, 0.7, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.3, 0.9, 0.999, 0.99999])
+def test_flushing_tiny_powers_changes_no_bias_correction_bit(beta):
+    steps = 80_000
+    products = np.cumprod(np.full(steps, beta))  # beta^t by repeated products, t = 1..steps
+    flushed = np.empty(steps)
+    power = 1.0
+    for t in range(steps):
+        power = float(ac.advance_power(power, beta))
+        flushed[t] = power
+    np.testing.assert_array_equal(1.0 - flushed, 1.0 - products)
+    unflushed = flushed > 0.0
+    np.testing.assert_array_equal(flushed[unflushed], products[unflushed])
+    if products[-1] < ac.POWER_FLUSH:
+        # the flush does happen, at the first power below the threshold (or at t = 1 for 0)
+        first = int(np.argmax(flushed == 0.0))
+        assert beta == 0.0 or products[first - 1] < ac.POWER_FLUSH <= products[first - 2]
+    # the threshold keeps 1 - beta^t == 1 with margin: 2^-54 already rounds to 1
+    assert 1.0 - 2.0**-54 == 1.0 and 1.0 - 2.0**-53 < 1.0 and ac.POWER_FLUSH < 2.0**-54

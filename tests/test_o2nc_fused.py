@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from adamtheory.kernels.conversion import BetaOMD, o2nc_run
-from adamtheory.kernels.o2nc_fused import draws, huber_omd_run
+from adamtheory.kernels.o2nc_fused import draws, exponential_draws, huber_omd_run
 from adamtheory.problems.o2nc_base import isotropic_noise
 from adamtheory.problems.o2nc_hard import huber_well
 from adamtheory.theory import o2nc_params
@@ -56,7 +56,7 @@ def test_fused_clipped_adam_exponential_equals_o2nc_run():
     )
     ds = o2nc_run(
         w, learner, conversion="exponential", T=200, batch=3, lam=LAM, tau_law="uniform",
-        s_draws=-np.log(1 - s), noise_draws=noise, noise=isotropic_noise(0.25, 2),
+        s_draws=exponential_draws(s), noise_draws=noise, noise=isotropic_noise(0.25, 2),
     )  # fmt: skip
     np.testing.assert_allclose(fused["U_tau"], ds.U_tau.values, rtol=1e-12)
     np.testing.assert_allclose(fused["lower_tau"], ds.lower_tau.values, rtol=1e-12)
@@ -118,7 +118,7 @@ def test_option_parameters_meet_the_mu_condition():
     assert q3.mu > q1.mu  # Option III needs more than Option I's C_x = 1
     q2 = o2nc_params.option_parameters("II", 0.1, 0.5, 1.0, 0.25, 0.3)
     p = o2nc_params.o2nc_parameters(0.1, 0.5, 1.0, 0.25, 0.3)
-    assert (q2.T, q2.epochs) == (p.T_epoch_cor42, p.N_cor42)
+    assert (q2.T_published, q2.N_published) == (p.T_epoch_cor42, p.N_cor42)
     assert q2.mu == pytest.approx(8 * 0.5 * q2.D)
     with pytest.raises(ValueError, match="option must be"):
         o2nc_params.option_parameters("IV", 0.1, 0.5, 1.0, 0.25, 0.3)
@@ -195,7 +195,7 @@ def test_ablation_kernel_equals_o2nc_run_with_the_same_draws(name):
     ds = o2nc_run(
         problem, ClippedAdamLearner(D=0.05, beta1=b1, beta2=b2, gamma=gamma, coordinatewise=False),
         conversion="exponential", T=400, batch=4, lam=0.02, ema_beta=ema, tau_law="uniform",
-        lower=False, s_draws=-np.log(1.0 - s), noise_draws=noise,
+        lower=False, s_draws=exponential_draws(s), noise_draws=noise,
     )  # fmt: skip
     np.testing.assert_allclose(fused["U_tau"], ds.U_tau.values, rtol=1e-12)
     np.testing.assert_allclose(fused["gradnorm_final"], ds.gradnorm_final.values, rtol=1e-12)

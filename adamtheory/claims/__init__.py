@@ -25,6 +25,7 @@ _MODULES = (
     "o2nc_coord",
     "o2nc_ablate",
     "o2nc_goldstein",
+    "o2nc_lemma31",
     "sf_weights",
     "z22",
     "r18",

@@ -14,7 +14,9 @@ valid
   dispatches through ``__array_ufunc__``): the vectorised references call them directly;
 * on scalars inside ``numba.njit`` kernels: :func:`jitted` registers each function with
   ``numba.extending.register_jitable`` (the primitives :func:`select`, :func:`maximum`,
-  :func:`to_float` with a scalar ``overload``), so a kernel simply calls
+  :func:`sqrt`, :func:`absolute`, :func:`to_float` with a scalar ``overload``: the CUDA target
+  has no scalar ``numpy.where``/``sqrt``/``abs``, and inside these generic bodies it cannot
+  compile the builtins ``min``/``max`` either), so a kernel simply calls
   ``adam_core.adam_step(...)``; LLVM inlines the small bodies, and since everything is
   branch-free on data (:func:`select` compiles to a select, not a jump) a loop over a block of
   trajectories vectorises;
@@ -39,11 +41,13 @@ The Adam step (docs/theory §1.1; Kingma & Ba 2015, Algorithm 1; Z22's Adam with
     \ \text{(bias correction)}, \qquad
     d_t = \frac{m_t}{\sqrt{v_t} + \epsilon}\ \text{(without)},
 
-with :math:`d_t := 0` where the denominator is 0 (ε = 0, v = 0). The caller owns
-:math:`\beta^t` (``b1t``, ``b2t``): the sweeps multiply (bit-identical everywhere), the
-optimizers use ``pow``; and the caller owns the initial :math:`m_0, v_0` (zero for Kingma & Ba,
-anything for Z22's Algorithm 1, which initialises them and has no bias correction). AMSGrad
-(Reddi et al. 2018, Algorithm 2) replaces :math:`v_t` in the denominator by a running maximum
+with :math:`d_t := 0` where the denominator is 0 (ε = 0, v = 0); the bias-corrected form is
+evaluated with one division (:func:`corrected_direction`; a few ulp from PyTorch's order).
+The caller owns :math:`\beta^t` (``b1t``, ``b2t``): the sweeps multiply
+(:func:`advance_power`, bit-identical everywhere), the optimizers use ``pow``; and the
+caller owns the initial :math:`m_0, v_0` (zero for Kingma & Ba, anything for Z22's Algorithm 1,
+which initialises them and has no bias correction). AMSGrad (Reddi et al. 2018, Algorithm 2)
+replaces :math:`v_t` in the denominator by a running maximum
 (:func:`amsgrad_second`); clipped Adam (Ahn & Cutkosky 2024) clips the increment
 (:func:`clipped_increment`). ε is added outside the square root, as PyTorch and Optax do
 (ε inside, :math:`\sqrt{\hat v+\epsilon}`, is only the oracle's negative control).
@@ -51,6 +55,7 @@ anything for Z22's Algorithm 1, which initialises them and has no bias correctio
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -66,6 +71,7 @@ __all__ = [
     "adam_direction",
     "adam_moments",
     "adam_step",
+    "advance_power",
     "amsgrad_second",
     "ball_radius",
     "clipped_increment",
@@ -73,6 +79,8 @@ __all__ = [
     "cuda_device",
     "ema",
     "to_float",
+    "sqrt",
+    "absolute",
     "end_status",
     "finite_bounded",
     "hash_counter",
@@ -90,6 +98,12 @@ __all__ = [
 DIVERGED, UNDECIDED, CONVERGED = 1, 0, -1
 OVERFLOW = 1e100  # |x| above this is divergence (overflow is a result, never a NaN)
 X_STAR = -2.0  # minimiser of the one-big-gradient counterexample (docs/theory §3.1)
+POWER_FLUSH = 2.0**-60  # below this beta^t is flushed to 0 (1 - beta^t == 1 already at 2^-54)
+# corrected_direction vs PyTorch's order, relative, in units of 2^-52, for normal numbers:
+# sqrt(v) and 1 - b1t are common to both; the rest rounds 5 times in ours and 4 in PyTorch's
+# order (relative error <= 2^-53 each, to first order), at most 9 * 2^-53 = 4.5 units apart;
+# 6 leaves room for the second-order terms
+DIRECTION_ULPS = 6
 
 # AMSGrad variants as integers (Numba/CUDA kernels take no strings)
 AMS_NONE, AMS_TORCH, AMS_OPTAX, AMS_PAPER = 0, 1, 2, 3
@@ -118,6 +132,19 @@ def maximum(a: Any, b: Any) -> Any:
     return np.maximum(a, b)
 
 
+def sqrt(x: Any) -> Any:
+    """``numpy.sqrt`` (correctly rounded), also for scalars in compiled kernels, where it is
+    ``math.sqrt``: the CUDA target has no scalar ``numpy.sqrt``; both lower to the same IEEE
+    square root on the CPU."""
+    return np.sqrt(x)
+
+
+def absolute(x: Any) -> Any:
+    """``numpy.abs``, also for scalars in compiled kernels (the builtin ``abs`` there; the CUDA
+    target has no scalar ``numpy.abs``)."""
+    return np.abs(x)
+
+
 def to_float(bits: Any) -> Any:
     """uint64 -> float64 (exact below 2^53), arrays or scalars."""
     return np.asarray(bits).astype(np.float64)
@@ -132,7 +159,7 @@ def safe_divide(num: Any, den: Any) -> Any:
 def finite_bounded(x: Any) -> Any:
     r"""True where :math:`|x| \le 10^{100}` (False for NaN and ±inf): the per-step test of the
     classification rule (a False is divergence, or a frozen trajectory)."""
-    return np.abs(x) <= OVERFLOW
+    return absolute(x) <= OVERFLOW
 
 
 # --------------------------------------------------------------------------- Adam
@@ -154,21 +181,52 @@ def adam_direction(m: Any, v: Any, b1t: Any, b2t: Any, bias_correction: bool, ep
     r"""Adam's direction :math:`d_t` (docs/theory §1.1; Kingma & Ba 2015, Algorithm 1).
 
     :math:`\frac{m/(1-\beta_1^t)}{\sqrt v/\sqrt{1-\beta_2^t}+\epsilon}` with bias correction
-    (PyTorch's order: the square roots are taken separately), :math:`m/(\sqrt v+\epsilon)`
-    without; 0 where the denominator is 0. ``b1t``, ``b2t`` are :math:`\beta_1^t, \beta_2^t`
-    (ignored without bias correction). ``v`` is the second moment used in the denominator (for
+    (the square roots taken separately, as PyTorch does; evaluated with one division by
+    :func:`corrected_direction`), :math:`m/(\sqrt v+\epsilon)` without; 0 where the
+    denominator is 0. ``b1t``, ``b2t`` are :math:`\beta_1^t, \beta_2^t` (ignored without bias
+    correction). ``v`` is the second moment used in the denominator (for
     AMSGrad, :func:`amsgrad_second`).
     """
     if bias_correction:
-        return corrected_direction(m, v, b1t, np.sqrt(1.0 - b2t), eps)
-    return safe_divide(m, np.sqrt(v) + eps)
+        return corrected_direction(m, v, b1t, sqrt(1.0 - b2t), eps)
+    return safe_divide(m, sqrt(v) + eps)
 
 
 def corrected_direction(m: Any, v: Any, b1t: Any, c2: Any, eps: Any) -> Any:
-    r"""The bias-corrected direction :math:`\frac{m/(1-\beta_1^t)}{\sqrt v/c_2+\epsilon}` given
-    :math:`c_2 = \sqrt{1-\beta_2^t}` (:func:`adam_direction` computes :math:`c_2`; a kernel whose
-    trajectories share β2 computes it once per step for all of them, with the same bits)."""
-    return safe_divide(m / (1.0 - b1t), np.sqrt(v) / c2 + eps)
+    r"""The bias-corrected direction given :math:`c_2 = \sqrt{1-\beta_2^t}`, evaluated as
+
+    .. math::
+
+        d = \frac{m\,c_2}{(1-\beta_1^t)\,(\sqrt v + \epsilon\,c_2)}
+          \;=\; \frac{m/(1-\beta_1^t)}{\sqrt v/c_2+\epsilon},
+
+    one division and one square root per element instead of PyTorch's three divisions
+    (:math:`m/(1-\beta_1^t)`, :math:`\sqrt v/c_2`, the quotient): exact division is the
+    bottleneck of the vectorised sweeps (docs/performance.md). The two forms are equal in exact
+    arithmetic; in float64 they differ by at most :data:`DIRECTION_ULPS`
+    :math:`\times 2^{-52}` relative for normal numbers (tested against PyTorch's order in
+    tests/test_kernel_core.py; measured: at most 3), below every tolerance at which the toolkit
+    compares with PyTorch and Optax. 0 where the denominator is 0 (ε = 0 and v = 0; also for
+    :math:`\beta_1^t = 1`, where PyTorch's order divides by zero: the callers' β1 lies in
+    [0, 1), so :math:`\beta_1^t < 1` from the first step on).
+    :func:`adam_direction` computes :math:`c_2`; a kernel whose trajectories share β2 computes
+    it once per step for all of them, with the same bits."""
+    return safe_divide(m * c2, (1.0 - b1t) * (sqrt(v) + eps * c2))
+
+
+def advance_power(power: Any, beta: Any) -> Any:
+    r""":math:`\beta^{t+1}` from :math:`\beta^t` by one product, set to 0 once
+    :math:`\beta^t < 2^{-60}` (:data:`POWER_FLUSH`).
+
+    The powers enter the step only as :math:`1-\beta^t` (bias corrections). For
+    :math:`0 \le \beta^t \le 2^{-54}`, :math:`1-\beta^t` rounds to 1 exactly (the neighbours of
+    1 below are :math:`1-2^{-53}`, and round-to-nearest-even sends the midpoint to 1), and the
+    powers only decrease for :math:`\beta < 1`: flushing changes no iterate, moment or
+    classification bit, while the products would otherwise run through the subnormal range
+    (:math:`\beta_1 = 0.999` spends ~37,000 steps there), where they cost many times a normal
+    multiplication on x86. Every kernel that advances powers by products calls this, so all
+    backends keep the same bits."""
+    return select(power < POWER_FLUSH, 0.0, power * beta)
 
 
 def amsgrad_second(v_max: Any, v: Any, b2t: Any, variant: int) -> Any:
@@ -222,7 +280,7 @@ def adam_step(
 def clipped_increment(m: Any, v: Any, alpha: Any, D: Any) -> Any:
     r"""Clipped Adam's coordinate-wise increment :math:`-\mathrm{clip}_D(\alpha\,m/\sqrt v)`
     (Ahn & Cutkosky 2024, Algorithm 1; docs/theory §1.3), 0 where v = 0."""
-    u = alpha * safe_divide(m, np.sqrt(v))
+    u = alpha * safe_divide(m, sqrt(v))
     return -select(u > D, D, select(u < -D, -D, u))
 
 
@@ -232,7 +290,7 @@ def clipped_increment(m: Any, v: Any, alpha: Any, D: Any) -> Any:
 def ball_radius(d0: Any, rho: Any, lr: Any, epochs_done: Any) -> Any:
     r"""Radius :math:`d_0 + 1 + \rho\,\eta\sqrt{k}` of the ball after k epochs (docs/theory §5):
     ending an epoch outside it is the first half of the divergence test."""
-    return d0 + 1.0 + rho * lr * np.sqrt(epochs_done)
+    return d0 + 1.0 + rho * lr * sqrt(epochs_done)
 
 
 def end_status(
@@ -298,6 +356,7 @@ def hash_uniform(key: Any, counter: Any) -> Any:
 _JITABLE = (
     ema,
     corrected_direction,
+    advance_power,
     safe_divide,
     finite_bounded,
     adam_moments,
@@ -318,6 +377,14 @@ def _select_impl(cond, a, b):
     return a if cond else b
 
 
+def _sqrt_impl(x):
+    return math.sqrt(x)
+
+
+def _abs_impl(x):
+    return abs(x)
+
+
 def _maximum_impl(a, b):
     return a if (a > b or a != a) else b  # a != a: a is NaN, which np.maximum returns
 
@@ -334,6 +401,14 @@ def _typed_maximum(a, b):
     return _maximum_impl
 
 
+def _typed_sqrt(x):
+    return _sqrt_impl
+
+
+def _typed_absolute(x):
+    return _abs_impl
+
+
 def _typed_to_float(bits):
     return _to_float_impl
 
@@ -345,7 +420,8 @@ def jitted() -> Any:
     Kernel modules call it once at import (``from . import adam_core as ac; ac.jitted()``);
     then ``ac.adam_step(...)`` inside an ``@njit`` or ``numba.cuda.jit`` kernel compiles the
     scalar form (``numba.extending.register_jitable``; the primitives :func:`select`,
-    :func:`maximum`, :func:`to_float` get scalar ``overload`` s). Numba's generic target covers
+    :func:`maximum`, :func:`sqrt`, :func:`absolute`, :func:`to_float` get scalar
+    ``overload`` s). Numba's generic target covers
     CPU and CUDA kernels alike. Done lazily so that array users of the toolkit do not import
     Numba.
     """
@@ -358,6 +434,8 @@ def jitted() -> Any:
     overload(select)(_typed_select)
     overload(maximum)(_typed_maximum)
     overload(to_float)(_typed_to_float)
+    overload(sqrt)(_typed_sqrt)
+    overload(absolute)(_typed_absolute)
     return sys.modules[__name__]
 
 

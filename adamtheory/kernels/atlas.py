@@ -44,6 +44,7 @@ from numba import njit, prange
 
 from .._validate import check_choice, check_int, check_interval, check_positive
 from . import adam_core
+from .parallel import parallel_kernel
 from .sampling import STREAM_NOISE, STREAM_SAMPLING, uniforms
 
 # register the one Adam definition with Numba before any kernel below compiles (on a cold
@@ -171,8 +172,8 @@ def reddi_reference(beta1: Any, beta2: Any, cfg: ReddiConfig, keys: np.ndarray) 
                 big = uniforms(keys, t - 1, STREAM_SAMPLING) < cfg.p
             g = np.where(big, cfg.big, cfg.small)
             regret = regret + g * (x + 1.0)
-            b1t = b1t * b1
-            b2t = b2t * b2
+            b1t = ac.advance_power(b1t, b1)
+            b2t = ac.advance_power(b2t, b2)
             x_new, m, v, vmax = ac.adam_step(
                 x, m, v, vmax, g, b1, b2, b1t, b2t, cfg.lr / np.sqrt(t), 0.0, False, code
             )
@@ -214,8 +215,8 @@ def _reddi_kernel(b1s, b2s, keys, rec, steps, online, period, p, big, small, lr,
                 is_big = ac.hash_uniform(keys[i], counter) < p
             g = big if is_big else small
             regret += g * (x + 1.0)
-            b1t *= b1
-            b2t *= b2
+            b1t = ac.advance_power(b1t, b1)
+            b2t = ac.advance_power(b2t, b2)
             x_new, m, v, vmax = ac.adam_step(
                 x, m, v, vmax, g, b1, b2, b1t, b2t, lr / np.sqrt(t), 0.0, False, code
             )
@@ -409,7 +410,7 @@ def _big_position(key, epoch, n, sampling):
     return pos
 
 
-@njit(parallel=True, cache=True)
+@parallel_kernel
 def _atlas_kernel(
     b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, z22, x0, looks, tq, batches, conv_tol
 ):
@@ -454,8 +455,8 @@ def _atlas_kernel(
             linear = True
             dead = False
             for p in range(n):
-                b1t *= b1
-                b2t *= b2
+                b1t = ac.advance_power(b1t, b1)
+                b2t = ac.advance_power(b2t, b2)
                 if sampling == 1:
                     ctr = np.uint64((k - 1) * n + p) | _STREAM_BITS
                     big = min(np.int64(ac.hash_uniform(key, ctr) * n), n - 1) == 0
@@ -555,6 +556,7 @@ def atlas_chunk(b1: np.ndarray, b2: np.ndarray, cfg: AtlasConfig, bounds: tuple[
         cfg.quantile(),
         cfg.batches,
         cfg.conv_tol,
+        steps=float(stop - start) * cfg.n * cfg.max_epochs,
     )
     return {
         "status": st,

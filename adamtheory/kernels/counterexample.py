@@ -305,8 +305,8 @@ def sweep_reference(
             idx = _epoch_indices(cfg.sampling, keys, epoch, n)
             eta = cfg.lr / np.sqrt(epoch + 1.0) if cfg.schedule == "inv_sqrt_epoch" else cfg.lr
             for p in range(n):
-                b1t = b1t * b1
-                b2t = b2t * b2
+                b1t = ac.advance_power(b1t, b1)
+                b2t = ac.advance_power(b2t, b2)
                 slope = np.where(x >= -1.0, 1.0, x + 2.0)
                 g = np.where(idx[:, p] == 0, c, -a) * slope
                 x_new, m, v, _ = ac.adam_step(

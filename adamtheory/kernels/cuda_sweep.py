@@ -4,8 +4,11 @@ The per-trajectory body, :func:`trajectory_epochs`, advances one trajectory thro
 epochs with the functions of :mod:`adamtheory.kernels.adam_core` (the Adam step, the
 classification rule, the SplitMix64 hash) — the definitions the NumPy reference and the Numba
 CPU kernel use — so the GPU computes the same bits (IEEE float64 ``+ - * / sqrt`` are
-correctly rounded on NVIDIA GPUs, and the kernel is compiled with ``fastmath=False``, which
-keeps multiply-adds uncontracted).
+correctly rounded on NVIDIA GPUs, and the kernel is compiled with ``fastmath=False`` and with
+NVVM's ``-fma=0``: NVVM contracts ``a*b + c`` into a fused multiply-add by default, even without
+fastmath, and that one rounding instead of two would change bits — ``adam_core.ema`` and
+``corrected_direction`` both have such a pair — so :func:`_without_fma_contraction` switches it
+off for the kernel and the device functions it calls).
 
 The body is registered with ``register_jitable``: the CUDA kernel calls it per thread, and
 :func:`sweep_scalar` runs the very same body under ``numba.njit`` on the CPU, one trajectory
@@ -16,7 +19,8 @@ slices of epochs (as the CPU kernel) so progress and Ctrl-C work between launche
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -66,17 +70,21 @@ def trajectory_epochs(
         if sampling == 0:
             for jj in range(n - 1, 0, -1):
                 u = ac.hash_uniform(key, np.uint64(epoch * n + jj) | _STREAM_BITS)
-                k = min(np.int64(u * (jj + 1)), jj)
+                # selects, not min/max: inside register_jitable bodies the CUDA target
+                # resolves the builtins to CPython overloads it cannot compile
+                k = np.int64(u * (jj + 1))
+                k = ac.select(k < jj, k, jj)
                 pos = ac.select(pos == jj, k, ac.select(pos == k, jj, pos))
-        eta = lr / np.sqrt(epoch + 1.0) if decay else lr
+        eta = lr / ac.sqrt(epoch + 1.0) if decay else lr
         for p in range(n):
             if sampling == 1:
                 u = ac.hash_uniform(key, np.uint64(epoch * n + p) | _STREAM_BITS)
-                big = min(np.int64(u * n), n - 1) == 0
+                idx = np.int64(u * n)
+                big = ac.select(idx < n - 1, idx, n - 1) == 0
             else:
                 big = p == pos
-            b1t = b1t * b1
-            b2t = b2t * b2
+            b1t = ac.advance_power(b1t, b1)
+            b2t = ac.advance_power(b2t, b2)
             g = ac.select(big, c, -a) * ac.select(x >= -1.0, 1.0, x + 2.0)
             xn, m, v, _ = ac.adam_step(x, m, v, 0.0, g, b1, b2, b1t, b2t, eta, eps, bc, 0)
             live = alive & ac.finite_bounded(xn)
@@ -86,8 +94,9 @@ def trajectory_epochs(
             alive = live
             x = ac.select(live, xn, x)
         grad = abs(ac.select(x >= -1.0, 1.0, x + 2.0)) / n
-        mg = min(mg, grad)
-        mx = max(mx, abs(x))
+        mg = ac.select(grad < mg, grad, mg)  # min(mg, grad), the same bits (no NaN here)
+        ax = abs(x)
+        mx = ac.select(ax > mx, ax, mx)
         li = ac.select(
             abs(x - ac.X_STAR) <= ac.ball_radius(d0, rho, lr, epoch + 1.0), epoch + 1, li
         )
@@ -115,6 +124,31 @@ def _scalar_slice(
         trajectory_epochs(
             i, b1s, b2s, keys, n, c, a, lr, decay, sampling, eps, bc, d0, rho, K, e0, e1, st_f, st_i
         )
+
+
+@contextmanager
+def _without_fma_contraction() -> Iterator[None]:
+    """Generate PTX inside the block with NVVM's ``-fma=0``.
+
+    Numba's ``cuda.jit`` has no switch for it (numba issue #2834, numba-cuda issue #118; the
+    ``fma`` option is only ever set, to on, by ``fastmath=True``), and the kernel's NVVM
+    options are fixed inside the dispatcher, so the call that turns LLVM IR into PTX
+    (``numba.cuda.cudadrv.nvvm.compile_ir``) is wrapped for the duration of the block to add
+    ``fma=False``. A kernel compiled (first launched) inside the block keeps its PTX, so later
+    launches need no wrapper; the original function is restored on exit.
+    """
+    from numba.cuda.cudadrv import nvvm
+
+    compile_ir = nvvm.compile_ir
+
+    def without_fma(llvmir: Any, **options: Any) -> Any:
+        return compile_ir(llvmir, **{**options, "fma": False})
+
+    nvvm.compile_ir = without_fma
+    try:
+        yield
+    finally:
+        nvvm.compile_ir = compile_ir
 
 
 @cuda.jit(fastmath=False)
@@ -233,7 +267,10 @@ def sweep_cuda(
     scal = _scalars(cfg, d0)[:-1]
     for e0 in range(0, cfg.epochs, step):
         e1 = min(cfg.epochs, e0 + step)
-        kernel[blocks, threads_per_block](d_b1, d_b2, d_keys, *scal, cfg.epochs, e0, e1, d_f, d_i)
+        with _without_fma_contraction():  # the first launch compiles
+            kernel[blocks, threads_per_block](
+                d_b1, d_b2, d_keys, *scal, cfg.epochs, e0, e1, d_f, d_i
+            )
         cuda.synchronize()
         if on_slice is not None:
             on_slice(e1 - e0)

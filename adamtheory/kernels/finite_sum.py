@@ -285,8 +285,8 @@ def finite_sum_sweep_reference(
             else:
                 etas = np.full(n, cfg.lr)
             for p in range(n):
-                b1t = b1t * b1c
-                b2t = b2t * b2c
+                b1t = ac.advance_power(b1t, b1c)
+                b2t = ac.advance_power(b2t, b2c)
                 g = _component_grads(problem, x, idx[:, p])
                 bad_g = nonfinite_rows(g)
                 x_new, m, v, _ = ac.adam_step(

@@ -40,6 +40,7 @@ from .counterexample import (
     check_grid,
     check_keys,
 )
+from .parallel import parallel_kernel
 from .sampling import STREAM_SAMPLING
 
 ac = adam_core.jitted()  # the one definition, compiled into these kernels
@@ -89,7 +90,7 @@ def _fill_selection(gsel, klane, pos, epoch, n, sampling, big, small):
             gsel[p, lane] = ac.select(pos[lane] == fp, big, small)
 
 
-@njit(parallel=True, cache=True)
+@parallel_kernel
 def sweep_slice(
     b1s,
     b2s,
@@ -170,10 +171,10 @@ def sweep_slice(
                 # every lane has the same beta2 (the caller sorts by beta2): sqrt(1 - beta2^t)
                 # once per step for the block, the same bits as per lane
                 for p in range(n):
-                    b2ts = b2ts * b2[0]
+                    b2ts = ac.advance_power(b2ts, b2[0])
                     c2 = np.sqrt(1.0 - b2ts)
                     for lane in range(W):
-                        bt1 = b1t[lane] * b1[lane]
+                        bt1 = ac.advance_power(b1t[lane], b1[lane])
                         xl = x[lane]
                         g = gsel[p, lane] * ac.select(xl >= -1.0, 1.0, xl + 2.0)
                         ml, vl = ac.adam_moments(m[lane], v[lane], g, b1[lane], b2[0])
@@ -188,8 +189,8 @@ def sweep_slice(
                 for p in range(n):
                     # the hot loop: few arrays, no status writes, so that LLVM vectorises it
                     for lane in range(W):
-                        bt1 = b1t[lane] * b1[lane]
-                        bt2 = b2t[lane] * b2[lane]
+                        bt1 = ac.advance_power(b1t[lane], b1[lane])
+                        bt2 = ac.advance_power(b2t[lane], b2[lane])
                         xl = x[lane]
                         g = gsel[p, lane] * ac.select(xl >= -1.0, 1.0, xl + 2.0)
                         xn, ml, vl, _ = ac.adam_step(
@@ -331,6 +332,7 @@ def sweep_numba(
             mx,
             mg,
             li,
+            steps=float(B) * cfg.n * K,
         )
         if on_slice is not None:
             on_slice(e1 - e0)
@@ -363,7 +365,7 @@ def sweep_numba(
     return out
 
 
-@njit(parallel=True, cache=True)
+@parallel_kernel
 def _chains(b1s, b2s, keys, n, r, sampling, burn_in, epochs, n_chains, out):
     W = LANES
     B = keys.size
@@ -414,5 +416,6 @@ def drift_chain_numba(beta1: Any, beta2: Any, cfg: ChainConfig, keys: np.ndarray
         cfg.epochs,
         cfg.chains,
         out,
+        steps=float(keys.size) * cfg.n * cfg.epochs,
     )
     return out.reshape(-1, cfg.chains)

@@ -38,6 +38,7 @@ __all__ = [
     "ablation_run",
     "coordinate_scale_run",
     "draws",
+    "exponential_draws",
     "huber_omd_run",
 ]
 
@@ -385,11 +386,36 @@ def huber_omd_run(
     }
 
 
+@njit(cache=True)
+def _box_muller(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    out = np.empty(u1.shape)
+    for i in range(u1.size):
+        out.flat[i] = math.sqrt(-2.0 * math.log(1.0 - u1.flat[i])) * math.cos(_TWO_PI * u2.flat[i])
+    return out
+
+
+@njit(cache=True)
+def exponential_draws(s: np.ndarray) -> np.ndarray:
+    r""":math:`-\log(1-s)` elementwise with the kernels' scalar ``log`` (the Exp(1) times of the
+    exponential conversion, as the kernels compute them from the uniforms ``s``)."""
+    out = np.empty(s.shape)
+    for i in range(s.size):
+        out.flat[i] = -math.log(1.0 - s.flat[i])
+    return out
+
+
 def draws(
     seed: int, trajectories: Any, T: int, dim: int, sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The kernel's s_t and noise draws in NumPy, shapes (T, B) and (T, B, d), for
-    :func:`~adamtheory.kernels.conversion.o2nc_run`'s ``s_draws``/``noise_draws`` (one epoch)."""
+    """The kernel's s_t and noise draws, shapes (T, B) and (T, B, d), for
+    :func:`~adamtheory.kernels.conversion.o2nc_run`'s ``s_draws``/``noise_draws`` (one epoch).
+
+    The uniforms come from the NumPy streams; the transcendental functions are evaluated with
+    the kernels' scalar ``log``/``cos``/``sqrt`` (compiled loops), not NumPy's ufuncs: on CPUs
+    with AVX-512, NumPy dispatches ``log`` and ``cos`` to vectorised implementations that can
+    differ from the scalar library in the last bit, and a 1-ulp difference in a draw grows to
+    ~1e-12 over a few hundred steps of a run.
+    """
     ids = np.arange(trajectories) if np.ndim(trajectories) == 0 else np.asarray(trajectories)
     keys = trajectory_keys(seed, ids)
     steps = np.arange(T, dtype=np.uint64)
@@ -397,7 +423,7 @@ def draws(
     j = (steps[:, None] * np.uint64(dim) + np.arange(dim, dtype=np.uint64)[None]).ravel()
     u1 = uniforms(keys, np.uint64(2) * j, STREAM_NOISE)
     u2 = uniforms(keys, np.uint64(2) * j + np.uint64(1), STREAM_NOISE)
-    z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(_TWO_PI * u2)  # (B, T*d)
+    z = _box_muller(np.ascontiguousarray(u1), np.ascontiguousarray(u2))  # (B, T*d)
     noise = (sigma / math.sqrt(dim)) * z.reshape(ids.size, T, dim).transpose(1, 0, 2)
     return s, noise
 

@@ -212,8 +212,8 @@ def run_realdata(
                 for p in range(n):
                     idx = batches[order[:, p]]  # (R, B) example indices
                     _, g = model.loss_grad(w, X[idx], T[idx])
-                    b1t = b1t * B1
-                    b2t = b2t * B2
+                    b1t = ac.advance_power(b1t, B1)
+                    b2t = ac.advance_power(b2t, B2)
                     m_new, v_new = ac.adam_moments(m, v, g, B1, B2)
                     d = ac.adam_direction(m_new, v_new, b1t, b2t, not z22, config.eps)
                     live = alive[:, None]
@@ -492,8 +492,8 @@ def _logistic_epoch(
             for q in range(n):
                 b = order[r, q]
                 _logistic_grad(Xb[b], XbT[b], Tb[b], wr, l2, g, z)
-                b1t[r] = b1t[r] * b1
-                b2t[r] = b2t[r] * b2
+                b1t[r] = ac.advance_power(b1t[r], b1)
+                b2t[r] = ac.advance_power(b2t[r], b2)
                 c2 = np.sqrt(1.0 - b2t[r])
                 for k in range(d):
                     mk, vk = ac.adam_moments(m[r, k], v[r, k], g[k], b1, b2)

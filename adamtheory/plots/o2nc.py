@@ -161,7 +161,8 @@ def slope_figure(values: dict[str, Any]) -> Figure:
             predicted_drawn = True
     ax.set_xlabel("ε")
     ax.set_ylabel(
-        "steps: T_reveal (last link revealed)\nor T_hit (running $E_\\tau U_\\tau \\leq 4ε$)"
+        "steps: T_reveal (last link revealed), T_hit (chain:\nmeasure at the output ≤ 4ε; "
+        "wells: running $E_\\tau U_\\tau \\leq 4ε$)"
     )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")

@@ -15,10 +15,15 @@ r"""Parameter choices and iteration thresholds of the O2NC guarantees, as SymPy 
   49(G+\sigma)^2\varepsilon^{-2}`.
 * **Options II and III at μ ≥ μ_required** (:func:`option_parameters`): Lemma 3.1's
   :math:`\mu \ge 8\lambda D(1 + C_x(1-\beta)^{-2})` with Definition 5's :math:`C_x`: 0 for
-  Option II (anchored; comparator norm :math:`D\,T`, ours), :math:`\zeta^{-2}` for Option III
-  (:math:`x_t - x_{t-1} = \delta_t/\zeta` exactly; the self-consistent μ solves a quadratic,
-  :func:`option3_mu_expression`), 1 for Option I; each option runs to its own T (AMC25
-  Cor. 4.2's N and T per epoch, Cor. 5.1's T).
+  Option II (anchored), :math:`\zeta^{-2}` for Option III (:math:`x_t - x_{t-1} =
+  \delta_t/\zeta` exactly; the self-consistent μ solves a quadratic,
+  :func:`option3_mu_expression`), 1 for Option I. Each option runs to its own *derived* T
+  (and N) of :mod:`adamtheory.theory.o2nc_options`: Option II :math:`D =
+  \sqrt{\varepsilon/(16\lambda)}`, :math:`N = 4\Delta_F\lambda^{1/2}\varepsilon^{-3/2}`
+  epochs of :math:`T = 6(G+\sigma)^2\varepsilon^{-2}` (≤ 4ε); Option III :math:`T =
+  \max\{18\Delta_F\lambda^{1/2}(G+\sigma)^2\varepsilon^{-7/2}, 12(G+\sigma)^2
+  \varepsilon^{-2}\}` (≤ 5ε, ε ≤ 3(G+σ)/√20). AMC25's published T and N (Cor. 4.1, 4.2,
+  5.1) ride along as ``T_published`` and ``N_published``.
 * **Schedule-free SGD** from β-OMD (Option III): :math:`\zeta = \beta/(1+\eta\mu)`,
   :math:`\gamma = \eta/(1-\zeta)` (docs/theory §1.5), and :func:`schedule_free_relations`: the
   z, x, y recursions are the O2NC form :math:`x_t = x_{t-1}+\Delta_t`,
@@ -48,7 +53,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from . import o2nc_regret
+from . import o2nc_options, o2nc_regret
 from .o2nc import o2nc_symbols
 
 __all__ = [
@@ -380,7 +385,11 @@ def mu_required(lam_v: float, D_v: float, beta_v: float, C_x: float) -> float:
 
 @dataclass(frozen=True)
 class OptionParameters:
-    """Parameters of one AMC25 option at which its claim runs, with the μ condition's sides."""
+    """Parameters of one AMC25 option at which its claim runs, with the μ condition's sides.
+
+    ``T`` and ``epochs`` are the derived thresholds (``threshold`` says which module derived
+    them); ``T_published`` and ``N_published`` are AMC25's (Cor. 4.1, 4.2, 5.1) at the same
+    (ε, λ, G, σ, Δ_F), for reporting next to them."""
 
     option: str
     beta: float
@@ -391,6 +400,9 @@ class OptionParameters:
     C_x: float
     T: int
     epochs: int
+    T_published: int | None = None
+    N_published: int | None = None
+    threshold: str = "derived"
 
 
 def option_parameters(
@@ -399,34 +411,110 @@ def option_parameters(
     r"""β, D, η, μ, T (and N) for AMC25 Option ``"I"``, ``"II"`` or ``"III"`` with
     :math:`\mu \ge \mu_{\mathrm{required}}` (Lemma 3.1 with that option's :math:`C_x`).
 
-    * I: our derived parameters (:func:`o2nc_parameters`), :math:`C_x = 1`, our T.
-    * II: anchored, :math:`C_x = 0`; AMC25 Cor. 4.2's N and T per epoch; the learner's
-      comparator norm is :math:`D_{\mathrm{epoch}} = D\,T` (ours: the distance Option I covers
-      in an epoch), η at that norm, :math:`\mu = 8\lambda D_{\mathrm{epoch}}`.
-    * III: schedule-free, :math:`C_x = \zeta^{-2}` (:func:`option3_mu_expression`), AMC25
-      Cor. 5.1's T.
+    * I: our derived parameters (:func:`o2nc_parameters`), :math:`C_x = 1`, our T
+      (``T_published``: Cor. 4.1's).
+    * II: anchored, :math:`C_x = 0`, Option I's β, the comparator norm of an epoch
+      :math:`D = \sqrt{\varepsilon/(16\lambda)}` (the learner's offset from the anchor), η at
+      that norm, :math:`\mu = 8\lambda D`, and the derived N epochs of T steps
+      (:mod:`adamtheory.theory.o2nc_options`; ``T_published``, ``N_published``: Cor. 4.2's).
+    * III: schedule-free, Option I's β, D and η, :math:`C_x = \zeta^{-2}`
+      (:func:`option3_mu_expression`), the derived T (``T_published``: Cor. 5.1's); needs
+      ε ≤ 3(G+σ)/√20 ≈ 0.671(G+σ), where the derived T gives ≤ 5ε.
+
+    Raises
+    ------
+    ValueError
+        ``option`` not one of the three; ε, λ, G, σ or Δ_F out of range (:func:`o2nc_parameters`);
+        for III, ε above 3(G+σ)/√20.
     """
+    if option not in ("I", "II", "III"):
+        raise ValueError(f"option must be 'I', 'II' or 'III'; got {option!r}")
     p = o2nc_parameters(epsilon, lam, G, sigma, delta_F)
     if option == "I":
         req = mu_required(lam, p.D, p.beta, 1.0)
         # p.mu is the same expression as req evaluated in another order; rounding can put it
         # a few 1e-12 below, and Lemma 3.1 needs mu >= mu_required exactly
         mu = max(p.mu, req)
-        return OptionParameters("I", p.beta, p.D, p.eta, mu, req, 1.0, p.T_ours, 1)
+        return OptionParameters(
+            option="I",
+            beta=p.beta,
+            D=p.D,
+            eta=p.eta,
+            mu=mu,
+            mu_required=req,
+            C_x=1.0,
+            T=p.T_ours,
+            epochs=1,
+            T_published=p.T_cor41,
+            N_published=1,
+            threshold="derived (o2nc_rates)",
+        )
+    th = o2nc_options.thresholds_numeric(epsilon, lam, G, sigma, delta_F)
     if option == "II":
-        T = p.T_epoch_cor42
-        d_epoch = p.D * T
+        d_epoch = th["D_II"]
         eta = 2 * d_epoch * math.sqrt(1 - p.beta) / (G + sigma)
         req = mu_required(lam, d_epoch, p.beta, 0.0)
-        return OptionParameters("II", p.beta, d_epoch, eta, req, req, 0.0, T, p.N_cor42)
-    if option == "III":
-        mu = float(_option_functions()[1](lam, p.D, p.beta, p.eta))
-        if not (math.isfinite(mu) and mu > 0):
+        return OptionParameters(
+            option="II",
+            beta=p.beta,
+            D=d_epoch,
+            eta=eta,
+            mu=req,
+            mu_required=req,
+            C_x=0.0,
+            T=math.ceil(th["T_II"]),
+            epochs=math.ceil(th["N_II"]),
+            T_published=p.T_epoch_cor42,
+            N_published=p.N_cor42,
+            threshold="derived (o2nc_options)",
+        )
+    limit = float(o2nc_options.option3_epsilon_factor()) * (G + sigma)
+    if epsilon > limit:
+        raise ValueError(
+            f"epsilon must be <= 3 (G+sigma)/sqrt(20) = {limit:.6g} for Option III (beta >= "
+            f"19/20, where the derived T gives <= 5 eps); got {epsilon!r}"
+        )
+    mu = float(_option_functions()[1](lam, p.D, p.beta, p.eta))
+    if not (math.isfinite(mu) and mu > 0):
+        # the closed form cancels catastrophically at small eps; the iteration below climbs
+        # from below to the same smallest root (the map is increasing in mu)
+        mu = mu_required(lam, p.D, p.beta, p.beta**-2)
+    for _ in range(200):  # a contraction (2 a k eta << 1 on the range): polish to a fixed point
+        new = mu_required(lam, p.D, p.beta, ((1 + p.eta * mu) / p.beta) ** 2)
+        if not math.isfinite(new):  # pragma: no cover - excluded by the range above
             raise ValueError(f"Option III has no self-consistent mu at epsilon = {epsilon!r}")
-        for _ in range(4):  # polish the closed form's rounding (a contraction: 2 a k eta << 1)
-            mu = mu_required(lam, p.D, p.beta, ((1 + p.eta * mu) / p.beta) ** 2)
+        if abs(new - mu) <= 1e-15 * new:
+            mu = new
+            break
+        mu = new
+    zeta = p.beta / (1 + p.eta * mu)
+    c_x = zeta**-2
+    req = mu_required(lam, p.D, p.beta, c_x)
+    # rounding can leave mu a few ulps below its own requirement; req grows with mu far slower
+    # than mu itself (the contraction above), so stepping mu up closes the gap exactly
+    for _ in range(256):
+        if mu >= req:
+            break
+        mu = math.nextafter(mu, math.inf) if req - mu < 8 * math.ulp(mu) else req
         zeta = p.beta / (1 + p.eta * mu)
         c_x = zeta**-2
         req = mu_required(lam, p.D, p.beta, c_x)
-        return OptionParameters("III", p.beta, p.D, p.eta, mu, req, c_x, p.T_cor51, 1)
-    raise ValueError(f"option must be 'I', 'II' or 'III'; got {option!r}")
+    if not mu >= req:  # the loop converges in a few steps everywhere we looked; never silent
+        raise ValueError(
+            f"Option III: no mu >= mu_required found at epsilon = {epsilon!r} "
+            f"(mu = {mu!r}, mu_required = {req!r})"
+        )
+    return OptionParameters(
+        option="III",
+        beta=p.beta,
+        D=p.D,
+        eta=p.eta,
+        mu=mu,
+        mu_required=req,
+        C_x=c_x,
+        T=math.ceil(th["T_III"]),
+        epochs=1,
+        T_published=p.T_cor51,
+        N_published=1,
+        threshold="derived (o2nc_options)",
+    )
