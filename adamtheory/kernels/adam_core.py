@@ -1,4 +1,5 @@
-r"""The one definition of the Adam step, the classification rule and the counter-based hash.
+r"""The one definition of the Adam step, the classification rule and the counter-based hash
+(and of β-OMD's increment, :func:`omd_increment`).
 
 Every kernel of the toolkit — the NumPy references, the Numba CPU kernels, the GPU kernels and
 the batched optimizers of :mod:`adamtheory.kernels.optimizers` — computes Adam's recurrence, the
@@ -89,6 +90,7 @@ __all__ = [
     "jitted",
     "maximum",
     "mix64",
+    "omd_increment",
     "safe_divide",
     "select",
 ]
@@ -277,6 +279,14 @@ def adam_step(
     return x - lr * d, m, v, v_max
 
 
+def omd_increment(delta: Any, g: Any, momentum: Any, eta: Any) -> Any:
+    r"""β-OMD's increment (AMC25 Lemma 3.2; docs/theory §1.4):
+    :math:`\delta_{t+1} = c\,(\delta_t - \eta g_t)` with :math:`c = \beta/(1+\eta\mu)`
+    (``momentum``), i.e. heavy-ball SGD (claim OMD-SGDM). Every O2NC kernel, the reference
+    learner :class:`~adamtheory.kernels.conversion.BetaOMD` and the regret adversary call it."""
+    return momentum * (delta - eta * g)
+
+
 def clipped_increment(m: Any, v: Any, alpha: Any, D: Any) -> Any:
     r"""Clipped Adam's coordinate-wise increment :math:`-\mathrm{clip}_D(\alpha\,m/\sqrt v)`
     (Ahn & Cutkosky 2024, Algorithm 1; docs/theory §1.3), 0 where v = 0."""
@@ -363,6 +373,7 @@ _JITABLE = (
     adam_direction,
     amsgrad_second,
     adam_step,
+    omd_increment,
     clipped_increment,
     ball_radius,
     end_status,

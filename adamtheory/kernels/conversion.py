@@ -139,7 +139,7 @@ class BetaOMD:
         return state["delta"]
 
     def update(self, state: dict[str, np.ndarray], g: np.ndarray) -> dict[str, np.ndarray]:
-        return {"delta": self.momentum * (state["delta"] - self.eta * g)}
+        return {"delta": ac.omd_increment(state["delta"], g, self.momentum, self.eta)}
 
     def params(self) -> dict[str, Any]:
         return {"learner": "beta_omd", "eta": self.eta, "beta": self.beta, "mu": self.mu}

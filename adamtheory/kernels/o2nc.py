@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_interval, check_positive
+from . import adam_core
 
 
 def lower_estimate_offset(
@@ -61,7 +62,7 @@ def beta_omd_increments(grads: Any, eta: float, beta: float, mu: float = 0.0) ->
     out = np.empty_like(g)
     delta = np.zeros_like(g[0])
     for t in range(g.shape[0]):
-        delta = c * (delta - eta * g[t])
+        delta = adam_core.omd_increment(delta, g[t], c, eta)
         out[t] = delta
     return out
 
@@ -207,5 +208,5 @@ def greedy_omd_adversary(
         A = np.where(pick, a_plus, a_minus)
         S = b * S + g
         best = np.maximum(best, np.where(pick, p_plus, p_minus))
-        delta = c * (delta - e * g)
+        delta = adam_core.omd_increment(delta, g, c, e)
     return best

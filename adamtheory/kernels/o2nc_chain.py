@@ -242,7 +242,7 @@ def _kernel(
                     x[j] = x[j] + delta[j]
                     gj = -1.0 * _dphi(yj / scale) * gs  # = (-Psi(u_{j-1}) Phi'(u_j)) * gs
                     qn += gj * gj
-                    delta[j] = c * (delta[j] - eta * gj)
+                    delta[j] = ac.omd_increment(delta[j], gj, c, eta)
             elif mode == _HIT:  # the same, and the EMA, without the norm (not reported here)
                 for j in range(a):
                     yj = x[j] + s * delta[j]
@@ -254,7 +254,7 @@ def _kernel(
                     dp = 1.0 - 2.0 * v * v if uj <= 1.0 + _W / 2.0 else dp
                     dp = 1.0 if uj <= 1.0 else dp
                     gj = -1.0 * dp * gs
-                    delta[j] = c * (delta[j] - eta * gj)
+                    delta[j] = ac.omd_increment(delta[j], gj, c, eta)
                     ybar[j] = ybar[j] + b * (yj - ybar[j])
             front = a  # 0-based frontier = prog_b(y): finished links are past b s
             for j in range(a, hi):
@@ -281,7 +281,7 @@ def _kernel(
                 g[j] = 0.0
             hi = max(hi, n)
             for j in range(a, hi):
-                delta[j] = c * (delta[j] - eta * g[j])
+                delta[j] = ac.omd_increment(delta[j], g[j], c, eta)
             if mode == _REVEAL:
                 continue
             for j in range(a if mode == _HIT else 0, hi):

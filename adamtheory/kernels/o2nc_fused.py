@@ -175,7 +175,7 @@ def _kernel(
                     g2 += gvec[j] * gvec[j]
                 if not adam:
                     for j in range(d):
-                        delta[j] = c * (delta[j] - eta * gvec[j])
+                        delta[j] = ac.omd_increment(delta[j], gvec[j], c, eta)
                 else:  # clipped Adam, global clip (2602.08372 Theorem 5's update)
                     vsec = ac.ema(vsec, g2, beta2)
                     den = nu + math.sqrt(vsec)

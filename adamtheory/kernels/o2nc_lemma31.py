@@ -224,7 +224,7 @@ def _kernel(
             inner_true += gtd
             sq += dd
             for j in range(K):
-                delta[j] = c * (delta[j] - eta * g[j])
+                delta[j] = ac.omd_increment(delta[j], g[j], c, eta)
             bpow *= beta
             b = 1.0 - (beta - bpow) / (1.0 - bpow)
             r2 = 0.0
